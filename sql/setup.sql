@@ -1,0 +1,23 @@
+-- Fixture: Supabase Auth's schema and rows, the minted tokens, the extension.
+\set ECHO none
+SET client_min_messages = warning;
+\i test/gotrue_schema.sql
+CREATE SCHEMA jcv_test;
+\i test/helpers.sql
+\i test/tokens.sql
+\i test/fixture_rows.sql
+\set ECHO all
+
+CREATE EXTENSION jcv_logout;
+\dx jcv_logout
+SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
+       p.proconfig, p.provolatile, p.proparallel, p.proisstrict,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_call
+  FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
+ ORDER BY 1::text;
+
+-- The key every later test uses (tokens are minted with Supabase's dev secret).
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
+
+SELECT * FROM jcv_test.login_state;

@@ -1,0 +1,101 @@
+/*
+ * errors.c
+ *	  Raises UNAUTHORIZED / LOGOUT_ERROR / SUPABASE_ERROR in the form the
+ *	  caller can read: PostgREST's custom-error protocol (SQLSTATE PGRST, JSON
+ *	  message and detail) inside a request, "CODE: message" elsewhere.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+
+#include "errors.h"
+#include "settings.h"
+
+#define POSTGREST_SQLSTATE MAKE_SQLSTATE('P','G','R','S','T')
+#define INVALID_TOKEN_CHALLENGE "Bearer error=\"invalid_token\""
+
+typedef struct error_kind_info
+{
+	const char *code;			/* the contract's error code */
+	int			http_status;
+	int			plain_sqlstate;
+} error_kind_info;
+
+static const error_kind_info error_kinds[] = {
+	[JCV_UNAUTHORIZED] = {"UNAUTHORIZED", 401, MAKE_SQLSTATE('P', 'T', '4', '0', '1')},
+	[JCV_BAD_REQUEST] = {"LOGOUT_ERROR", 400, MAKE_SQLSTATE('P', 'T', '4', '0', '0')},
+	[JCV_LOGOUT_FAILED] = {"LOGOUT_ERROR", 500, MAKE_SQLSTATE('P', 'T', '5', '0', '0')},
+	[JCV_AUTH_STORE_FAILED] = {"SUPABASE_ERROR", 500, MAKE_SQLSTATE('P', 'T', '5', '0', '3')},
+};
+
+/* PostgREST sets request.method for every request it serves. */
+static bool
+in_postgrest_request(void)
+{
+	const char *method;
+
+	switch ((jcv_error_format) jcv_error_format_setting)
+	{
+		case JCV_ERROR_FORMAT_POSTGREST:
+			return true;
+		case JCV_ERROR_FORMAT_PLAIN:
+			return false;
+		case JCV_ERROR_FORMAT_AUTO:
+			break;
+	}
+	method = GetConfigOption("request.method", true, false);
+	return method != NULL && method[0] != '\0';
+}
+
+static void
+append_json_string_or_null(StringInfo buf, const char *value)
+{
+	if (value == NULL)
+		appendStringInfoString(buf, "null");
+	else
+		escape_json(buf, value);
+}
+
+void
+jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
+		  const char *log_detail)
+{
+	const error_kind_info *info = &error_kinds[kind];
+	StringInfoData body;
+	StringInfoData response;
+
+	if (!in_postgrest_request())
+		ereport(ERROR,
+				(errcode(info->plain_sqlstate),
+				 errmsg("%s: %s", info->code, message),
+				 hint ? errhint("%s", hint) : 0,
+				 log_detail ? errdetail_log("%s", log_detail) : 0));
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "{\"code\":");
+	escape_json(&body, info->code);
+	appendStringInfoString(&body, ",\"message\":");
+	escape_json(&body, message);
+	appendStringInfoString(&body, ",\"details\":null,\"hint\":");
+	append_json_string_or_null(&body, hint);
+	appendStringInfoChar(&body, '}');
+
+	initStringInfo(&response);
+	appendStringInfo(&response, "{\"status\":%d,\"headers\":{", info->http_status);
+	if (kind == JCV_UNAUTHORIZED)
+	{
+		escape_json(&response, "WWW-Authenticate");
+		appendStringInfoChar(&response, ':');
+		escape_json(&response, INVALID_TOKEN_CHALLENGE);
+	}
+	appendStringInfoString(&response, "}}");
+
+	ereport(ERROR,
+			(errcode(POSTGREST_SQLSTATE),
+			 errmsg("%s", body.data),
+			 errdetail("%s", response.data),
+			 log_detail ? errdetail_log("%s", log_detail) : 0));
+	pg_unreachable();
+}

@@ -1,0 +1,82 @@
+/*
+ * jwt_verify.h
+ *	  Verification of Supabase Auth access tokens (JWS compact form).
+ *
+ * Pure C (jansson, OpenSSL): no PostgreSQL headers, so the parser can be
+ * fuzzed and unit-tested alone. The algorithm is always decided by the
+ * configured key, never by the token's header.
+ */
+#ifndef JCV_JWT_VERIFY_H
+#define JCV_JWT_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define JCV_UUID_TEXT_LEN 36
+
+typedef enum jcv_status
+{
+	JCV_OK = 0,
+	JCV_MISSING,				/* no token at all */
+	JCV_TOO_LARGE,				/* over the configured byte cap */
+	JCV_MALFORMED,				/* not three strict base64url JSON parts */
+	JCV_ALG_NOT_ALLOWED,		/* none, unknown, or not one the keys allow */
+	JCV_HEADER_REFUSED,			/* typ other than JWT, or crit present */
+	JCV_BAD_SIGNATURE,
+	JCV_EXPIRED,
+	JCV_NOT_YET_VALID,			/* nbf or iat in the future */
+	JCV_BAD_AUDIENCE,
+	JCV_BAD_ISSUER,
+	JCV_BAD_CLAIMS,				/* exp/sub/session_id missing or mistyped */
+	JCV_OUT_OF_MEMORY
+} jcv_status;
+
+/* Keys a token may be verified with. */
+typedef struct jcv_keyring
+{
+	const unsigned char *hmac_secret;	/* HS256/384/512; NULL when unset */
+	size_t		hmac_secret_len;
+} jcv_keyring;
+
+/* Claim rules; strings empty or NULL mean "not checked". */
+typedef struct jcv_policy
+{
+	const char *audience;
+	const char *issuer;
+	double		now;			/* seconds since the Unix epoch */
+	double		leeway;			/* seconds of clock skew allowed */
+	size_t		max_token_bytes;
+} jcv_policy;
+
+/* What the database side needs from a verified token. */
+typedef struct jcv_claims
+{
+	char		sub[JCV_UUID_TEXT_LEN + 1];	/* lower-case uuid text */
+	bool		has_session_id;				/* false also for the nil uuid */
+	char		session_id[JCV_UUID_TEXT_LEN + 1];
+	double		exp;
+} jcv_claims;
+
+extern bool jcv_keyring_is_empty(const jcv_keyring *keys);
+
+extern jcv_status jcv_verify_token(const char *token, size_t len,
+								   const jcv_keyring *keys,
+								   const jcv_policy *policy,
+								   jcv_claims *claims);
+
+/* A short, token-free sentence for each status. */
+extern const char *jcv_status_message(jcv_status status);
+
+/*
+ * Strips a case-insensitive "Bearer" scheme and the spaces after it from
+ * *token, in place; returns whether there was one.
+ */
+extern bool jcv_strip_bearer_scheme(const char **token, size_t *len);
+
+/*
+ * The value of the "authorization" member of PostgREST's request.headers
+ * JSON, malloc'ed, or NULL when absent or the JSON is unusable.
+ */
+extern char *jcv_authorization_from_headers(const char *headers_json);
+
+#endif							/* JCV_JWT_VERIFY_H */

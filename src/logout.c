@@ -1,0 +1,395 @@
+/*
+ * logout.c
+ *	  auth_logout(token, scope): verifies the caller's access token, then ends
+ *	  sessions in Supabase Auth's tables exactly as its /logout endpoint does.
+ *
+ * Lock order: every logout first locks all sessions of the user, ordered by
+ * id (FOR UPDATE), and only then deletes. Two logouts of one user therefore
+ * queue instead of deadlocking, whatever their scopes. Deleting a session
+ * cascades to its refresh_tokens and mfa_amr_claims rows (GoTrue's FKs).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "errors.h"
+#include "jwt_verify.h"
+#include "settings.h"
+
+PG_FUNCTION_INFO_V1(auth_logout);
+
+#define LOGOUT_MESSAGE "Successfully logged out"
+
+typedef enum logout_scope
+{
+	SCOPE_GLOBAL,
+	SCOPE_LOCAL,
+	SCOPE_OTHERS
+} logout_scope;
+
+/* One prepared, saved statement, planned on first use in a backend. */
+typedef struct saved_statement
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[2];
+	SPIPlanPtr	plan;
+} saved_statement;
+
+static saved_statement user_exists = {
+	.sql = "SELECT 1 FROM auth.users WHERE id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+static saved_statement lock_user_sessions = {
+	.sql = "SELECT id, not_after, created_at FROM auth.sessions"
+	" WHERE user_id = $1 ORDER BY id FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+static saved_statement delete_session = {
+	.sql = "DELETE FROM auth.sessions WHERE id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+static saved_statement delete_other_sessions = {
+	.sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id OPERATOR(pg_catalog.<>) $2",
+	.nargs = 2,
+	.argtypes = {UUIDOID, UUIDOID}
+};
+
+static saved_statement delete_user_sessions = {
+	.sql = "DELETE FROM auth.sessions WHERE user_id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+/*
+ * Legacy refresh tokens without a session are not reached by the cascade.
+ * The only index leading to user_id is (instance_id, user_id); GoTrue writes
+ * the nil instance_id, rows inserted by hand may have NULL.
+ */
+static saved_statement delete_sessionless_refresh_tokens = {
+	.sql = "DELETE FROM auth.refresh_tokens"
+	" WHERE (instance_id = '00000000-0000-0000-0000-000000000000' OR instance_id IS NULL)"
+	" AND user_id = $1::pg_catalog.text AND session_id IS NULL",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+/* GoTrue's audit payload: keys in its (sorted) order, actor_name only if set. */
+static saved_statement insert_audit_entry = {
+	.sql = "INSERT INTO auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)"
+	" SELECT '00000000-0000-0000-0000-000000000000', pg_catalog.gen_random_uuid(),"
+	"  CASE WHEN u.raw_user_meta_data ? 'full_name' THEN"
+	"   pg_catalog.json_build_object('action', $2, 'actor_id', u.id,"
+	"    'actor_name', u.raw_user_meta_data -> 'full_name',"
+	"    'actor_username', coalesce(NULLIF(u.phone, ''), u.email, ''),"
+	"    'actor_via_sso', u.is_sso_user, 'log_type', 'account')"
+	"  ELSE"
+	"   pg_catalog.json_build_object('action', $2, 'actor_id', u.id,"
+	"    'actor_username', coalesce(NULLIF(u.phone, ''), u.email, ''),"
+	"    'actor_via_sso', u.is_sso_user, 'log_type', 'account')"
+	"  END, pg_catalog.now(), ''"
+	" FROM auth.users u WHERE u.id = $1",
+	.nargs = 2,
+	.argtypes = {UUIDOID, TEXTOID}
+};
+
+/*
+ * Errors that mean GoTrue's schema is absent or not the shape we expect are
+ * the auth store's fault (SUPABASE_ERROR); anything else while deleting is a
+ * logout failure. The original message goes to the server log only.
+ */
+static void
+raise_store_error(ErrorData *edata)
+{
+	switch (edata->sqlerrcode)
+	{
+		case ERRCODE_INVALID_SCHEMA_NAME:
+		case ERRCODE_UNDEFINED_TABLE:
+		case ERRCODE_UNDEFINED_COLUMN:
+		case ERRCODE_UNDEFINED_FUNCTION:
+		case ERRCODE_UNDEFINED_OBJECT:
+		case ERRCODE_DATATYPE_MISMATCH:
+		case ERRCODE_WRONG_OBJECT_TYPE:
+		case ERRCODE_INSUFFICIENT_PRIVILEGE:
+			jcv_raise(JCV_AUTH_STORE_FAILED,
+					  "the auth schema is missing or is not Supabase Auth's",
+					  "Install Supabase Auth (GoTrue) and run its migrations in this database.",
+					  edata->message);
+			break;
+		default:
+			jcv_raise(JCV_LOGOUT_FAILED, "logout failed", NULL, edata->message);
+	}
+}
+
+/* Runs a saved statement; returns SPI_processed. */
+static uint64
+run_statement(saved_statement *stmt, Datum *values, bool read_only)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	uint64		processed = 0;
+
+	PG_TRY();
+	{
+		int			rc;
+
+		if (stmt->plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
+
+			if (plan == NULL)
+				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+			SPI_keepplan(plan);
+			stmt->plan = plan;
+		}
+		rc = SPI_execute_plan(stmt->plan, values, NULL, read_only, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+		processed = SPI_processed;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller_context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		raise_store_error(edata);
+	}
+	PG_END_TRY();
+
+	return processed;
+}
+
+static logout_scope
+parse_scope(text *scope_text)
+{
+	char	   *scope;
+
+	/* GoTrue treats an absent or empty scope as global. */
+	if (scope_text == NULL)
+		return SCOPE_GLOBAL;
+	scope = text_to_cstring(scope_text);
+	if (scope[0] == '\0' || strcmp(scope, "global") == 0)
+		return SCOPE_GLOBAL;
+	if (strcmp(scope, "local") == 0)
+		return SCOPE_LOCAL;
+	if (strcmp(scope, "others") == 0)
+		return SCOPE_OTHERS;
+	jcv_raise(JCV_BAD_REQUEST, "unsupported logout scope",
+			  "Use global, local or others.", NULL);
+	pg_unreachable();
+}
+
+/*
+ * The token to verify: the argument, or PostgREST's Authorization header.
+ * Returns NULL when there is none. A "Bearer " scheme is stripped.
+ */
+static char *
+caller_token(text *token_arg, size_t *len)
+{
+	const char *token;
+	char	   *header_value = NULL;
+	char	   *copy;
+
+	if (token_arg != NULL)
+	{
+		token = VARDATA_ANY(token_arg);
+		*len = VARSIZE_ANY_EXHDR(token_arg);
+		jcv_strip_bearer_scheme(&token, len);
+		return pnstrdup(token, *len);
+	}
+
+	header_value = jcv_authorization_from_headers(
+		GetConfigOption("request.headers", true, false));
+	if (header_value == NULL)
+		return NULL;
+	token = header_value;
+	*len = strlen(header_value);
+	if (!jcv_strip_bearer_scheme(&token, len))
+	{
+		free(header_value);
+		return NULL;
+	}
+	copy = pnstrdup(token, *len);
+	free(header_value);
+	return copy;
+}
+
+static jcv_claims
+verify_caller_token(text *token_arg)
+{
+	jcv_keyring keys;
+	jcv_policy	policy;
+	jcv_claims	claims;
+	jcv_status	status;
+	size_t		len = 0;
+	char	   *token = caller_token(token_arg, &len);
+
+	if (token == NULL || len == 0)
+		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(JCV_MISSING),
+				  "Pass the access token, or call through PostgREST with an Authorization: Bearer header.",
+				  NULL);
+
+	jcv_load_keyring(&keys);
+	jcv_load_policy(&policy);
+	status = jcv_verify_token(token, len, &keys, &policy, &claims);
+	pfree(token);
+
+	if (status == JCV_OUT_OF_MEMORY)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (status != JCV_OK)
+		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(status), NULL, NULL);
+	return claims;
+}
+
+static Datum
+uuid_datum(const char *text_form)
+{
+	return DirectFunctionCall1(uuid_in, CStringGetDatum(text_form));
+}
+
+/* GoTrue's CheckValidity: past not_after, or past the timebox. */
+static bool
+session_has_ended(HeapTuple row, TupleDesc desc, TimestampTz now)
+{
+	bool		isnull;
+	Datum		not_after = SPI_getbinval(row, desc, 2, &isnull);
+
+	if (!isnull && DatumGetTimestampTz(not_after) < now)
+		return true;
+	if (jcv_session_timebox > 0)
+	{
+		Datum		created_at = SPI_getbinval(row, desc, 3, &isnull);
+
+		if (!isnull &&
+			DatumGetTimestampTz(created_at) +
+			(TimestampTz) jcv_session_timebox * USECS_PER_SEC < now)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Locks the user's sessions (see the lock order above) and checks that the
+ * token's session is among them and still valid.
+ */
+static void
+lock_and_check_session(Datum user_id, const jcv_claims *claims)
+{
+	Datum		args[1] = {user_id};
+	uint64		count = run_statement(&lock_user_sessions, args, false);
+	pg_uuid_t  *token_session;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!claims->has_session_id)
+		return;
+
+	token_session = DatumGetUUIDP(uuid_datum(claims->session_id));
+	for (uint64 i = 0; i < count; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		bool		isnull;
+		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (memcmp(id->data, token_session->data, UUID_LEN) != 0)
+			continue;
+		if (session_has_ended(row, SPI_tuptable->tupdesc, now))
+			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
+		return;
+	}
+	jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
+}
+
+static Jsonb *
+logout_payload(void)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	key;
+	JsonbValue	value;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+
+	key.type = jbvString;
+	key.val.string.val = "success";
+	key.val.string.len = strlen("success");
+	pushJsonbValue(&state, WJB_KEY, &key);
+	value.type = jbvBool;
+	value.val.boolean = true;
+	pushJsonbValue(&state, WJB_VALUE, &value);
+
+	key.val.string.val = "message";
+	key.val.string.len = strlen("message");
+	pushJsonbValue(&state, WJB_KEY, &key);
+	value.type = jbvString;
+	value.val.string.val = LOGOUT_MESSAGE;
+	value.val.string.len = strlen(LOGOUT_MESSAGE);
+	pushJsonbValue(&state, WJB_VALUE, &value);
+
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(result);
+}
+
+Datum
+auth_logout(PG_FUNCTION_ARGS)
+{
+	jcv_claims	claims = verify_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0));
+	logout_scope scope = parse_scope(PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1));
+	Datum		user_id = uuid_datum(claims.sub);
+	Datum		args[2] = {user_id, (Datum) 0};
+	MemoryContext caller_context = CurrentMemoryContext;
+	Jsonb	   *payload;
+
+	/* Without a session, GoTrue can only log the user out everywhere. */
+	if (!claims.has_session_id)
+		scope = SCOPE_GLOBAL;
+	else
+		args[1] = uuid_datum(claims.session_id);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (run_statement(&user_exists, args, false) == 0)
+		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
+	lock_and_check_session(user_id, &claims);
+
+	switch (scope)
+	{
+		case SCOPE_LOCAL:
+			run_statement(&delete_session, &args[1], false);
+			break;
+		case SCOPE_OTHERS:
+			run_statement(&delete_other_sessions, args, false);
+			run_statement(&delete_sessionless_refresh_tokens, args, false);
+			break;
+		case SCOPE_GLOBAL:
+			run_statement(&delete_user_sessions, args, false);
+			run_statement(&delete_sessionless_refresh_tokens, args, false);
+			break;
+	}
+
+	if (jcv_audit)
+	{
+		Datum		audit_args[2] = {user_id, CStringGetTextDatum("logout")};
+
+		run_statement(&insert_audit_entry, audit_args, false);
+	}
+
+	SPI_finish();
+
+	MemoryContextSwitchTo(caller_context);
+	payload = logout_payload();
+	PG_RETURN_JSONB_P(payload);
+}

@@ -1,0 +1,31 @@
+/*
+ * settings.h
+ *	  The jcv_logout.* GUCs and the verification inputs derived from them.
+ */
+#ifndef JCV_SETTINGS_H
+#define JCV_SETTINGS_H
+
+#include "jwt_verify.h"
+
+typedef enum jcv_error_format
+{
+	JCV_ERROR_FORMAT_AUTO,
+	JCV_ERROR_FORMAT_POSTGREST,
+	JCV_ERROR_FORMAT_PLAIN
+} jcv_error_format;
+
+/* GUC variables */
+extern bool jcv_audit;
+extern int	jcv_session_timebox;
+extern int	jcv_error_format_setting;
+
+/*
+ * Fills the keyring from jcv_logout.jwt_secret, else from a trusted
+ * app.settings.jwt_secret. Raises SUPABASE_ERROR when no key is configured.
+ */
+extern void jcv_load_keyring(jcv_keyring *keys);
+
+/* Claim rules in force now. */
+extern void jcv_load_policy(jcv_policy *policy);
+
+#endif							/* JCV_SETTINGS_H */

@@ -1,0 +1,62 @@
+-- Test helpers: run a logout and report its outcome as one line, undoing
+-- whatever it changed, so one table of cases shows every rule.
+
+CREATE TABLE jcv_test.tokens (name text PRIMARY KEY, token text NOT NULL);
+
+CREATE FUNCTION jcv_test.token(token_name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT token FROM jcv_test.tokens WHERE name = token_name
+$$;
+
+-- The payload, or "SQLSTATE message"; the logout is always rolled back.
+CREATE FUNCTION jcv_test.dry_logout(token text, scope text DEFAULT 'global')
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  outcome text;
+BEGIN
+  BEGIN
+    outcome := auth_logout(token, scope)::text;
+    RAISE SQLSTATE 'JT000';
+  EXCEPTION
+    WHEN SQLSTATE 'JT000' THEN
+      NULL;
+    WHEN OTHERS THEN
+      outcome := SQLSTATE || ' ' || SQLERRM;
+  END;
+  RETURN outcome;
+END
+$$;
+
+-- Every field of the error a logout raises (NULLs when it succeeds).
+CREATE FUNCTION jcv_test.logout_error(token text, scope text DEFAULT 'global',
+  OUT error_sqlstate text, OUT error_message text, OUT error_detail text, OUT error_hint text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM auth_logout(token, scope);
+    RAISE SQLSTATE 'JT000';
+  EXCEPTION
+    WHEN SQLSTATE 'JT000' THEN
+      NULL;
+    WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS error_sqlstate = RETURNED_SQLSTATE,
+                              error_message = MESSAGE_TEXT,
+                              error_detail = PG_EXCEPTION_DETAIL,
+                              error_hint = PG_EXCEPTION_HINT;
+  END;
+END
+$$;
+
+-- What is left of each user's login state, to show what a logout removed.
+CREATE VIEW jcv_test.login_state AS
+  SELECT u.email,
+         (SELECT string_agg(right(s.id::text, 1), ',' ORDER BY s.id)
+            FROM auth.sessions s WHERE s.user_id = u.id) AS sessions,
+         (SELECT string_agg(r.token, ',' ORDER BY r.token)
+            FROM auth.refresh_tokens r WHERE r.user_id = u.id::text) AS refresh_tokens,
+         -- amr claims outlive nothing but their session; fixture session
+         -- ids start with the user's initial, so orphans would still count
+         (SELECT count(*) FROM auth.mfa_amr_claims m
+            WHERE m.session_id::text LIKE repeat(left(u.email, 1), 8) || '%') AS amr_claims
+    FROM auth.users u
+   ORDER BY u.email;

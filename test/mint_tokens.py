@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Mint the access tokens the regression tests use, with PyJWT (Debian's
+python3-jwt) and, for shapes PyJWT refuses to produce, Python's own hmac and
+base64. Nothing here touches the extension's code.
+
+    /usr/bin/python3 test/mint_tokens.py > test/tokens.sql
+
+Every token is deterministic (fixed keys, fixed claims, fixed times far in
+the past or future), so the expected outputs never depend on the clock.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import pathlib
+
+import jwt
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# Supabase's local development secret; the tests set it as jcv_logout.jwt_secret.
+SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
+OTHER_SECRET = "another-secret-that-signed-nothing-of-ours-0123456789"
+RSA_PRIVATE = (HERE / "keys" / "rsa2048_private.pem").read_text()
+
+ALICE = "11111111-1111-4111-8111-111111111111"
+BOB = "22222222-2222-4222-8222-222222222222"
+CAROL = "33333333-3333-4333-8333-333333333333"
+GHOST = "44444444-4444-4444-8444-444444444444"
+ALICE_S1 = "aaaaaaaa-0000-4000-8000-000000000001"
+ALICE_S2 = "aaaaaaaa-0000-4000-8000-000000000002"
+ALICE_ENDED = "aaaaaaaa-0000-4000-8000-000000000003"
+BOB_S1 = "bbbbbbbb-0000-4000-8000-000000000001"
+NIL = "00000000-0000-0000-0000-000000000000"
+
+ISSUED = 1764000000        # 2025-11-24
+FAR_FUTURE = 4102444800    # 2100-01-01
+LONG_AGO = 1600000000      # 2020-09-13
+ISSUER = "https://jcvlogout.supabase.co/auth/v1"
+
+
+def claims(sub=ALICE, session_id=ALICE_S1, email="alice@example.com", **changes):
+    """The claims Supabase Auth puts in an access token."""
+    body = {
+        "aud": "authenticated",
+        "exp": FAR_FUTURE,
+        "iat": ISSUED,
+        "iss": ISSUER,
+        "sub": sub,
+        "email": email,
+        "phone": "",
+        "app_metadata": {"provider": "email", "providers": ["email"]},
+        "user_metadata": {},
+        "role": "authenticated",
+        "aal": "aal1",
+        "amr": [{"method": "password", "timestamp": ISSUED}],
+        "session_id": session_id,
+        "is_anonymous": False,
+    }
+    if session_id is None:
+        del body["session_id"]
+    for name, value in changes.items():
+        if value is None:
+            body.pop(name, None)
+        else:
+            body[name] = value
+    return body
+
+
+def hs(body, algorithm="HS256", secret=SECRET, headers=None):
+    return jwt.encode(body, secret, algorithm=algorithm, headers=headers)
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def raw_hs256(header_json, payload_json, secret=SECRET):
+    """A correctly signed token from exact header and payload bytes."""
+    signing_input = b64(header_json.encode()) + "." + b64(payload_json.encode())
+    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(mac)
+
+
+def noncanonical_signature(token):
+    """Same signature bytes, but the last character's unused bits set."""
+    head, sig = token.rsplit(".", 1)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(sig[-1])
+    return head + "." + sig[:-1] + alphabet[last | 1]
+
+
+def tokens():
+    good = hs(claims())
+    header, payload, signature = good.split(".")
+    hs_header = '{"alg":"HS256","typ":"JWT"}'
+    yield "alice_s1", good
+    yield "alice_s2", hs(claims(session_id=ALICE_S2))
+    yield "alice_ended_session", hs(claims(session_id=ALICE_ENDED))
+    yield "alice_nil_session", hs(claims(session_id=NIL))
+    yield "alice_no_session", hs(claims(session_id=None))
+    yield "alice_with_bob_session", hs(claims(session_id=BOB_S1))
+    yield "alice_unknown_session", hs(claims(session_id="aaaaaaaa-0000-4000-8000-0000000000ff"))
+    yield "alice_upper_case_ids", hs(claims(sub=ALICE.upper(), session_id=ALICE_S1.upper()))
+    yield "bob_s1", hs(claims(sub=BOB, session_id=BOB_S1, email="bob@example.com"))
+    yield "carol_no_session", hs(claims(sub=CAROL, session_id=None, email="carol@example.com"))
+    yield "ghost_user", hs(claims(sub=GHOST, session_id="44444444-0000-4000-8000-000000000001"))
+
+    # Algorithms and headers
+    yield "hs384", hs(claims(), algorithm="HS384")
+    yield "hs512", hs(claims(), algorithm="HS512")
+    yield "with_kid", hs(claims(), headers={"kid": "legacy-hs256"})
+    yield "typ_lower_case", hs(claims(), headers={"typ": "jwt"})
+    yield "typ_jose", hs(claims(), headers={"typ": "JOSE"})
+    yield "crit_header", hs(claims(), headers={"crit": ["exp"]})
+    yield "wrong_secret", hs(claims(), secret=OTHER_SECRET)
+    yield "rs256", jwt.encode(claims(), RSA_PRIVATE, algorithm="RS256")
+    yield "alg_none", jwt.encode(claims(), None, algorithm="none")
+    yield "alg_none_signed", b64(b'{"alg":"none","typ":"JWT"}') + "." + payload + "." + signature
+    yield "alg_missing", raw_hs256('{"typ":"JWT"}', json.dumps(claims()))
+    yield "alg_duplicated", raw_hs256('{"alg":"HS256","alg":"none"}', json.dumps(claims()))
+
+    # Time claims
+    yield "expired", hs(claims(exp=LONG_AGO))
+    yield "exp_fraction", hs(claims(exp=FAR_FUTURE + 0.5))
+    yield "expired_fraction", hs(claims(exp=LONG_AGO + 0.5))
+    yield "exp_string", hs(claims(exp=str(FAR_FUTURE)))
+    yield "exp_missing", hs(claims(exp=None))
+    yield "exp_null", raw_hs256(hs_header, json.dumps(claims()).replace(str(FAR_FUTURE), "null"))
+    yield "nbf_future", hs(claims(nbf=3000000000))
+    yield "nbf_past", hs(claims(nbf=ISSUED))
+    yield "nbf_string", hs(claims(nbf="now"))
+    yield "iat_future", hs(claims(iat=3000000000))
+
+    # Audience and issuer
+    yield "aud_other", hs(claims(aud="anon-service"))
+    yield "aud_array_with_ours", hs(claims(aud=["other", "authenticated"]))
+    yield "aud_array_without_ours", hs(claims(aud=["other", "more"]))
+    yield "aud_missing", hs(claims(aud=None))
+    yield "iss_other", hs(claims(iss="https://evil.example.com/auth/v1"))
+    yield "iss_missing", hs(claims(iss=None))
+
+    # Subject and session
+    yield "sub_missing", hs(claims(sub=None))
+    yield "sub_not_uuid", hs(claims(sub="alice"))
+    yield "sub_number", hs(claims(sub=42))
+    yield "session_not_uuid", hs(claims(session_id="session-1"))
+    yield "session_number", hs(claims(session_id=1))
+    yield "sub_duplicated", raw_hs256(
+        hs_header, json.dumps(claims())[:-1] + ', "sub": "' + BOB + '"}')
+
+    # Structure
+    yield "truncated", header + "." + payload
+    yield "extra_dots", good + ".e30"
+    yield "empty_signature", header + "." + payload + "."
+    yield "padded", header + "." + payload + "=." + signature
+    yield "non_base64url", header + "." + payload.replace("e", "+", 1) + "." + signature
+    yield "noncanonical_signature", noncanonical_signature(good)
+    yield "header_array", raw_hs256('["alg","HS256"]', json.dumps(claims()))
+    yield "header_not_json", raw_hs256("alg=HS256", json.dumps(claims()))
+    yield "payload_array", raw_hs256(hs_header, json.dumps([claims()]))
+    yield "payload_not_json", raw_hs256(hs_header, "sub=" + ALICE)
+    yield "payload_nul", raw_hs256(hs_header, json.dumps(claims(email="a\u0000b")))
+
+
+def main():
+    print("-- Generated by test/mint_tokens.py (PyJWT " + jwt.__version__ + "); do not edit.")
+    print("INSERT INTO jcv_test.tokens (name, token) VALUES")
+    rows = ["('%s', '%s')" % (name, token.replace("'", "''")) for name, token in tokens()]
+    print(",\n".join(rows) + ";")
+
+
+if __name__ == "__main__":
+    main()
