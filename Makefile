@@ -25,3 +25,6 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+print-regress:
+	@echo $(REGRESS)

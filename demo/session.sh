@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs inside pg_virtualenv (PG* variables point at a throwaway cluster).
+set -euo pipefail
+
+secret="demo-secret-with-at-least-32-characters-long"
+user_id="6f1d7c1e-2a2b-4c3d-9e8f-0a1b2c3d4e5f"
+session_id="0b5e8a52-8d5c-4f0e-a6d1-3c2b1a090807"
+
+# An access token as Supabase Auth mints it, signed by PyJWT (not by us).
+token=$(/usr/bin/python3 - "$secret" "$user_id" "$session_id" <<'PY'
+import sys, time, jwt
+secret, sub, sid = sys.argv[1:]
+now = int(time.time())
+print(jwt.encode({"aud": "authenticated", "exp": now + 3600, "iat": now, "sub": sub,
+                  "email": "demo@example.com", "phone": "", "role": "authenticated",
+                  "aal": "aal1", "session_id": sid, "is_anonymous": False},
+                 secret, algorithm="HS256"))
+PY
+)
+
+psql -q -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql
+psql -q -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION jcv_logout;
+ALTER DATABASE postgres SET jcv_logout.jwt_secret = '$secret';
+INSERT INTO auth.users (instance_id, id, aud, role, email)
+VALUES ('00000000-0000-0000-0000-000000000000', '$user_id', 'authenticated', 'authenticated', 'demo@example.com');
+INSERT INTO auth.sessions (id, user_id, created_at, updated_at)
+VALUES ('$session_id', '$user_id', now(), now());
+INSERT INTO auth.refresh_tokens (instance_id, token, user_id, revoked, session_id, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-000000000000', 'demoRefresh1', '$user_id', false, '$session_id', now(), now());
+SQL
+
+# The token travels as a bind parameter (psycopg 3 binds on the server, as
+# PostgREST does): never as a literal in SQL text, which the server may log.
+/usr/bin/python3 - "$token" <<'PY'
+import sys
+import psycopg
+
+token = sys.argv[1]
+with psycopg.connect(autocommit=True) as conn:
+    def counts(label):
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM auth.sessions),"
+            " (SELECT count(*) FROM auth.refresh_tokens),"
+            " (SELECT count(*) FROM auth.audit_log_entries)").fetchone()
+        print(f"{label}: sessions={row[0]} refresh_tokens={row[1]} audit_rows={row[2]}")
+
+    counts("before")
+    print("SELECT auth_logout(%s)  ->", conn.execute("SELECT auth_logout(%s)", [token]).fetchone()[0])
+    counts("after ")
+    try:
+        conn.execute("SELECT auth_logout(%s)", [token])
+    except psycopg.Error as e:
+        print(f"same token again -> SQLSTATE {e.sqlstate}: {e.diag.message_primary}")
+PY

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Runs every test suite of jcv_logout against a real, throwaway PostgreSQL
+# cluster (pg_virtualenv) and ends with "N passed, N failed".
+#   bash test/run_all.sh        (as root on Debian 12; installs what it needs)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/install_deps.sh || exit 1
+make -s clean
+make -s COPT='-Wall -Wextra -Werror' || exit 1
+make -s install >/dev/null || exit 1
+
+passed=0
+failed=0
+count() {  # count pass/fail lines of pg_regress output in $1
+  local p f
+  p=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. ok' "$1")
+  f=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. (FAILED|failed)' "$1")
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+# The checked-in tokens are exactly what PyJWT mints from test/mint_tokens.py.
+if /usr/bin/python3 test/mint_tokens.py | cmp -s - test/tokens.sql; then
+  echo "tokens reproducible from test/mint_tokens.py ... ok"
+  passed=$((passed + 1))
+else
+  echo "tokens reproducible from test/mint_tokens.py ... FAILED"
+  failed=$((failed + 1))
+fi
+
+log=$(mktemp)
+pg_virtualenv make installcheck 2>&1 | tee "$log"
+count "$log"
+# A suite that never ran is a failure, not a silent pass.
+expected=$(make -s -f Makefile print-regress 2>/dev/null | wc -w)
+ran=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. (ok|FAILED|failed)' "$log")
+if [ "$ran" -lt "$expected" ]; then
+  echo "pg_regress ran $ran of $expected tests"
+  failed=$((failed + expected - ran))
+fi
+if [ -f regression.diffs ] && [ -s regression.diffs ]; then
+  head -n 200 regression.diffs
+fi
+rm -f "$log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
