@@ -1,11 +1,17 @@
 -- Fixture: Supabase Auth's schema and rows, the minted tokens, the extension.
 \set ECHO none
 SET client_min_messages = warning;
-\i test/gotrue_schema.sql
+-- pg_regress exports the source directory; works in VPATH builds too
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixture :abs_srcdir '/test/gotrue_schema.sql'
+\i :fixture
 CREATE SCHEMA jcv_test;
-\i test/helpers.sql
-\i test/tokens.sql
-\i test/fixture_rows.sql
+\set fixture :abs_srcdir '/test/helpers.sql'
+\i :fixture
+\set fixture :abs_srcdir '/test/tokens.sql'
+\i :fixture
+\set fixture :abs_srcdir '/test/fixture_rows.sql'
+\i :fixture
 \set ECHO all
 
 CREATE EXTENSION jcv_logout;
