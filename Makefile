@@ -26,5 +26,11 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# VPATH builds (pg_buildext) compile into a fresh directory without src/.
+$(OBJS): | objdir
+objdir:
+	@mkdir -p src
+.PHONY: objdir print-regress
+
 print-regress:
 	@echo $(REGRESS)

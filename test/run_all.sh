@@ -1,48 +1,70 @@
 #!/bin/bash
-# Runs every test suite of jcv_logout against a real, throwaway PostgreSQL
-# cluster (pg_virtualenv) and ends with "N passed, N failed".
+# Runs every test suite of jcv_logout against real, throwaway PostgreSQL
+# clusters (pg_virtualenv) and ends with "N passed, N failed".
 #   bash test/run_all.sh        (as root on Debian 12; installs what it needs)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/install_deps.sh || exit 1
-make -s clean
-make -s COPT='-Wall -Wextra -Werror' || exit 1
-make -s install >/dev/null || exit 1
 
 passed=0
 failed=0
-count() {  # count pass/fail lines of pg_regress output in $1
-  local p f
-  p=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. ok' "$1")
-  f=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. (FAILED|failed)' "$1")
+
+# run_suite NAME COMMAND...: runs a suite, shows its output, and counts its
+# "… ... ok" / "… ... FAILED" result lines. A suite that exits non-zero
+# without reporting a failed case counts as one failure of its own.
+run_suite() {
+  local name=$1 log rc p f
+  shift
+  log=$(mktemp)
+  "$@" >"$log" 2>&1
+  rc=$?
+  cat "$log"
+  p=$(grep -Ec ' \.\.\. ok( |$)' "$log")
+  f=$(grep -Ec ' \.\.\. (FAILED|failed)( |$)' "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "$name exited with status $rc ... FAILED"
+    f=1
+  fi
   passed=$((passed + p))
   failed=$((failed + f))
+  rm -f "$log"
 }
 
-# The checked-in tokens are exactly what PyJWT mints from test/mint_tokens.py.
-if /usr/bin/python3 test/mint_tokens.py | cmp -s - test/tokens.sql; then
-  echo "tokens reproducible from test/mint_tokens.py ... ok"
-  passed=$((passed + 1))
-else
-  echo "tokens reproducible from test/mint_tokens.py ... FAILED"
-  failed=$((failed + 1))
-fi
+# pg_regress through pg_virtualenv; every test listed in REGRESS must report.
+regression_suite() {
+  local log expected ran
+  log=$(mktemp)
+  pg_virtualenv make installcheck >"$log" 2>&1
+  cat "$log"
+  [ -s regression.diffs ] && head -n 300 regression.diffs
+  expected=$(make -s print-regress | wc -w)
+  ran=$(grep -Ec ' \.\.\. (ok|FAILED|failed)( |$)' "$log")
+  rm -f "$log"
+  if [ "$ran" -lt "$expected" ]; then
+    echo "pg_regress reported $ran of $expected tests ... FAILED"
+    return 1
+  fi
+}
 
-log=$(mktemp)
-pg_virtualenv make installcheck 2>&1 | tee "$log"
-count "$log"
-# A suite that never ran is a failure, not a silent pass.
-expected=$(make -s -f Makefile print-regress 2>/dev/null | wc -w)
-ran=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. (ok|FAILED|failed)' "$log")
-if [ "$ran" -lt "$expected" ]; then
-  echo "pg_regress ran $ran of $expected tests"
-  failed=$((failed + expected - ran))
-fi
-if [ -f regression.diffs ] && [ -s regression.diffs ]; then
-  head -n 200 regression.diffs
-fi
-rm -f "$log"
+tokens_reproducible() {
+  if /usr/bin/python3 test/mint_tokens.py | cmp -s - test/tokens.sql; then
+    echo "tokens reproducible from test/mint_tokens.py ... ok"
+  else
+    echo "tokens reproducible from test/mint_tokens.py ... FAILED"
+  fi
+}
+
+# The Debian package first: it installs, tests and removes itself.
+run_suite "debian package" bash test/package_check.sh
+
+make -s clean
+make -s COPT='-Wall -Wextra -Werror' || { echo "0 passed, 1 failed"; exit 1; }
+make -s install >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+run_suite "tokens" tokens_reproducible
+run_suite "META.json" /usr/bin/python3 test/check_meta.py
+run_suite "pg_regress" regression_suite
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

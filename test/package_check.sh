@@ -1,0 +1,23 @@
+#!/bin/bash
+# Builds the Debian package (postgresql-15-jcv-logout) from the tracked files,
+# installs the .deb, and runs the regression suite against the installed
+# package in a clean throwaway cluster (pg_buildext installcheck). Removes the
+# package afterwards. Prints pg_regress's per-test lines for test/run_all.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/jcv-logout"
+git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$work/jcv-logout"
+
+(cd "$work/jcv-logout" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || {
+  tail -n 40 "$work/build.log"; echo "package build ... FAILED"; exit 1; }
+echo "package build ... ok"
+
+deb=$(ls "$work"/postgresql-*-jcv-logout_*.deb)
+dpkg -i "$deb" >/dev/null
+status=0
+(cd "$work/jcv-logout" && pg_buildext installcheck) || status=$?
+dpkg -r "$(dpkg-deb -f "$deb" Package)" >/dev/null
+exit $status
