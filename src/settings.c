@@ -82,7 +82,34 @@ _PG_init(void)
 							 error_format_options, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 
+#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("jcv_logout");
+#else
+	EmitWarningsOnPlaceholders("jcv_logout");
+#endif
+}
+
+/* The GUC record of a string variable or placeholder, for its source. */
+static struct config_string *
+find_string_placeholder(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	struct config_generic *variable = find_option(name, false, true, DEBUG1);
+
+	if (variable != NULL && variable->vartype == PGC_STRING)
+		return (struct config_string *) variable;
+#else
+	struct config_generic **variables = get_guc_variables();
+	int			count = GetNumConfigOptions();
+
+	for (int i = 0; i < count; i++)
+	{
+		if (variables[i]->vartype == PGC_STRING &&
+			pg_strcasecmp(variables[i]->name, name) == 0)
+			return (struct config_string *) variables[i];
+	}
+#endif
+	return NULL;
 }
 
 /*
@@ -94,25 +121,13 @@ _PG_init(void)
 static const char *
 trusted_supabase_secret(void)
 {
+	/* Placeholders are never freed, so the pointer stays valid once found. */
 	static struct config_string *placeholder = NULL;
 
 	if (placeholder == NULL)
-	{
-		struct config_generic **variables = get_guc_variables();
-		int			count = GetNumConfigOptions();
-
-		for (int i = 0; i < count; i++)
-		{
-			if (variables[i]->vartype == PGC_STRING &&
-				pg_strcasecmp(variables[i]->name, SUPABASE_SECRET_SETTING) == 0)
-			{
-				placeholder = (struct config_string *) variables[i];
-				break;
-			}
-		}
-		if (placeholder == NULL)
-			return NULL;
-	}
+		placeholder = find_string_placeholder(SUPABASE_SECRET_SETTING);
+	if (placeholder == NULL)
+		return NULL;
 
 	if (placeholder->gen.source <= PGC_S_DATABASE)
 		return *placeholder->variable;
