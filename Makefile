@@ -4,9 +4,14 @@ MODULE_big = jcv_logout
 OBJS = \
 	src/base64url.o \
 	src/jwt_verify.o \
+	src/request_claims.o \
 	src/errors.o \
 	src/settings.o \
-	src/logout.o
+	src/spi_statement.o \
+	src/caller_token.o \
+	src/session_validity.o \
+	src/logout.o \
+	src/session_check.o
 
 EXTENSION = jcv_logout
 DATA = jcv_logout--1.0.sql
@@ -18,7 +23,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors
+REGRESS = setup verify_rules scopes errors session_check
 
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no

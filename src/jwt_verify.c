@@ -23,7 +23,6 @@
 
 #define JSON_PARSE_FLAGS JSON_REJECT_DUPLICATES
 #define BEARER_SCHEME "bearer"
-#define NIL_UUID "00000000-0000-0000-0000-000000000000"
 
 typedef struct hmac_alg
 {
@@ -188,15 +187,11 @@ verify_hmac(const hmac_alg *alg, const jcv_keyring *keys, const jws_parts *parts
 	return JCV_OK;
 }
 
-/* Canonical 8-4-4-4-12 hex uuid, copied out in lower case. */
-static bool
-copy_uuid(json_t *value, char out[JCV_UUID_TEXT_LEN + 1])
+bool
+jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1])
 {
-	const char *text;
-
-	if (!json_is_string(value) || json_string_length(value) != JCV_UUID_TEXT_LEN)
+	if (text == NULL || len != JCV_UUID_TEXT_LEN)
 		return false;
-	text = json_string_value(value);
 	for (int i = 0; i < JCV_UUID_TEXT_LEN; i++)
 	{
 		bool		hyphen_place = (i == 8 || i == 13 || i == 18 || i == 23);
@@ -207,6 +202,13 @@ copy_uuid(json_t *value, char out[JCV_UUID_TEXT_LEN + 1])
 	}
 	out[JCV_UUID_TEXT_LEN] = '\0';
 	return true;
+}
+
+static bool
+copy_uuid(json_t *value, char out[JCV_UUID_TEXT_LEN + 1])
+{
+	return json_is_string(value) &&
+		jcv_copy_uuid(json_string_value(value), json_string_length(value), out);
 }
 
 static bool
@@ -283,7 +285,7 @@ check_claims(json_t *payload, const jcv_policy *policy, jcv_claims *claims)
 	{
 		if (!copy_uuid(session_id, claims->session_id))
 			return JCV_BAD_CLAIMS;
-		claims->has_session_id = strcmp(claims->session_id, NIL_UUID) != 0;
+		claims->has_session_id = strcmp(claims->session_id, JCV_NIL_UUID) != 0;
 	}
 	claims->exp = exp;
 	return JCV_OK;

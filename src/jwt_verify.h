@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 #define JCV_UUID_TEXT_LEN 36
+/* GoTrue's "no session" session_id */
+#define JCV_NIL_UUID "00000000-0000-0000-0000-000000000000"
 
 typedef enum jcv_status
 {
@@ -63,6 +65,12 @@ extern jcv_status jcv_verify_token(const char *token, size_t len,
 								   const jcv_keyring *keys,
 								   const jcv_policy *policy,
 								   jcv_claims *claims);
+
+/*
+ * Checks that text is a canonical 8-4-4-4-12 hex uuid and copies it to out
+ * in lower case (GoTrue writes lower case; PostgreSQL prints it).
+ */
+extern bool jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1]);
 
 /* A short, token-free sentence for each status. */
 extern const char *jcv_status_message(jcv_status status);

@@ -18,9 +18,11 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "caller_token.h"
 #include "errors.h"
-#include "jwt_verify.h"
+#include "session_validity.h"
 #include "settings.h"
+#include "spi_statement.h"
 
 PG_FUNCTION_INFO_V1(auth_logout);
 
@@ -33,15 +35,6 @@ typedef enum logout_scope
 	SCOPE_OTHERS
 } logout_scope;
 
-/* One prepared, saved statement, planned on first use in a backend. */
-typedef struct saved_statement
-{
-	const char *sql;
-	int			nargs;
-	Oid			argtypes[2];
-	SPIPlanPtr	plan;
-} saved_statement;
-
 static saved_statement user_exists = {
 	.sql = "SELECT 1 FROM auth.users WHERE id = $1",
 	.nargs = 1,
@@ -49,7 +42,7 @@ static saved_statement user_exists = {
 };
 
 static saved_statement lock_user_sessions = {
-	.sql = "SELECT id, not_after, created_at FROM auth.sessions"
+	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions"
 	" WHERE user_id = $1 ORDER BY id FOR UPDATE",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
@@ -105,73 +98,6 @@ static saved_statement insert_audit_entry = {
 	.argtypes = {UUIDOID, TEXTOID}
 };
 
-/*
- * Errors that mean GoTrue's schema is absent or not the shape we expect are
- * the auth store's fault (SUPABASE_ERROR); anything else while deleting is a
- * logout failure. The original message goes to the server log only.
- */
-static void
-raise_store_error(ErrorData *edata)
-{
-	switch (edata->sqlerrcode)
-	{
-		case ERRCODE_INVALID_SCHEMA_NAME:
-		case ERRCODE_UNDEFINED_TABLE:
-		case ERRCODE_UNDEFINED_COLUMN:
-		case ERRCODE_UNDEFINED_FUNCTION:
-		case ERRCODE_UNDEFINED_OBJECT:
-		case ERRCODE_DATATYPE_MISMATCH:
-		case ERRCODE_WRONG_OBJECT_TYPE:
-		case ERRCODE_INSUFFICIENT_PRIVILEGE:
-			jcv_raise(JCV_AUTH_STORE_FAILED,
-					  "the auth schema is missing or is not Supabase Auth's",
-					  "Install Supabase Auth (GoTrue) and run its migrations in this database.",
-					  edata->message);
-			break;
-		default:
-			jcv_raise(JCV_LOGOUT_FAILED, "logout failed", NULL, edata->message);
-	}
-}
-
-/* Runs a saved statement; returns SPI_processed. */
-static uint64
-run_statement(saved_statement *stmt, Datum *values, bool read_only)
-{
-	MemoryContext caller_context = CurrentMemoryContext;
-	uint64		processed = 0;
-
-	PG_TRY();
-	{
-		int			rc;
-
-		if (stmt->plan == NULL)
-		{
-			SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
-
-			if (plan == NULL)
-				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-			SPI_keepplan(plan);
-			stmt->plan = plan;
-		}
-		rc = SPI_execute_plan(stmt->plan, values, NULL, read_only, 0);
-		if (rc < 0)
-			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-		processed = SPI_processed;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(caller_context);
-		edata = CopyErrorData();
-		FlushErrorState();
-		raise_store_error(edata);
-	}
-	PG_END_TRY();
-
-	return processed;
-}
-
 static logout_scope
 parse_scope(text *scope_text)
 {
@@ -190,95 +116,6 @@ parse_scope(text *scope_text)
 	jcv_raise(JCV_BAD_REQUEST, "unsupported logout scope",
 			  "Use global, local or others.", NULL);
 	pg_unreachable();
-}
-
-/*
- * The token to verify: the argument, or PostgREST's Authorization header.
- * Returns NULL when there is none. A "Bearer " scheme is stripped.
- */
-static char *
-caller_token(text *token_arg, size_t *len)
-{
-	const char *token;
-	char	   *header_value = NULL;
-	char	   *copy;
-
-	if (token_arg != NULL)
-	{
-		token = VARDATA_ANY(token_arg);
-		*len = VARSIZE_ANY_EXHDR(token_arg);
-		jcv_strip_bearer_scheme(&token, len);
-		return pnstrdup(token, *len);
-	}
-
-	header_value = jcv_authorization_from_headers(
-		GetConfigOption("request.headers", true, false));
-	if (header_value == NULL)
-		return NULL;
-	token = header_value;
-	*len = strlen(header_value);
-	if (!jcv_strip_bearer_scheme(&token, len))
-	{
-		free(header_value);
-		return NULL;
-	}
-	copy = pnstrdup(token, *len);
-	free(header_value);
-	return copy;
-}
-
-static jcv_claims
-verify_caller_token(text *token_arg)
-{
-	jcv_keyring keys;
-	jcv_policy	policy;
-	jcv_claims	claims;
-	jcv_status	status;
-	size_t		len = 0;
-	char	   *token = caller_token(token_arg, &len);
-
-	if (token == NULL || len == 0)
-		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(JCV_MISSING),
-				  "Pass the access token, or call through PostgREST with an Authorization: Bearer header.",
-				  NULL);
-
-	jcv_load_keyring(&keys);
-	jcv_load_policy(&policy);
-	status = jcv_verify_token(token, len, &keys, &policy, &claims);
-	pfree(token);
-
-	if (status == JCV_OUT_OF_MEMORY)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	if (status != JCV_OK)
-		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(status), NULL, NULL);
-	return claims;
-}
-
-static Datum
-uuid_datum(const char *text_form)
-{
-	return DirectFunctionCall1(uuid_in, CStringGetDatum(text_form));
-}
-
-/* GoTrue's CheckValidity: past not_after, or past the timebox. */
-static bool
-session_has_ended(HeapTuple row, TupleDesc desc, TimestampTz now)
-{
-	bool		isnull;
-	Datum		not_after = SPI_getbinval(row, desc, 2, &isnull);
-
-	if (!isnull && DatumGetTimestampTz(not_after) < now)
-		return true;
-	if (jcv_session_timebox > 0)
-	{
-		Datum		created_at = SPI_getbinval(row, desc, 3, &isnull);
-
-		if (!isnull &&
-			DatumGetTimestampTz(created_at) +
-			(TimestampTz) jcv_session_timebox * USECS_PER_SEC < now)
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -301,11 +138,14 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
 		bool		isnull;
-		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(row, SPI_tuptable->tupdesc,
+													 JCV_SESSION_ID_COLUMN, &isnull));
+		jcv_session_times times;
 
 		if (memcmp(id->data, token_session->data, UUID_LEN) != 0)
 			continue;
-		if (session_has_ended(row, SPI_tuptable->tupdesc, now))
+		jcv_session_from_row(row, SPI_tuptable->tupdesc, &times);
+		if (jcv_session_has_ended(&times, now))
 			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
 		return;
 	}
@@ -345,7 +185,7 @@ logout_payload(void)
 Datum
 auth_logout(PG_FUNCTION_ARGS)
 {
-	jcv_claims	claims = verify_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0));
+	jcv_claims	claims = jcv_verify_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0));
 	logout_scope scope = parse_scope(PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1));
 	Datum		user_id = uuid_datum(claims.sub);
 	Datum		args[2] = {user_id, (Datum) 0};

@@ -31,6 +31,7 @@ static int	leeway_seconds = 0;
 static int	max_token_bytes = DEFAULT_MAX_TOKEN_BYTES;
 bool		jcv_audit = true;
 int			jcv_session_timebox = 0;
+int			jcv_idle_timeout = 0;
 int			jcv_error_format_setting = JCV_ERROR_FORMAT_AUTO;
 
 static const struct config_enum_entry error_format_options[] = {
@@ -75,6 +76,10 @@ _PG_init(void)
 	DefineCustomIntVariable("jcv_logout.session_timebox",
 							"Longest a session may live from its created_at; 0 disables the limit.",
 							NULL, &jcv_session_timebox, 0, 0, INT_MAX, PGC_SUSET,
+							GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("jcv_logout.idle_timeout",
+							"Longest a session may stay unrefreshed (from refreshed_at); 0 disables the limit.",
+							NULL, &jcv_idle_timeout, 0, 0, INT_MAX, PGC_SUSET,
 							GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomEnumVariable("jcv_logout.error_format",
 							 "How errors are raised: auto (PostgREST form inside a PostgREST request), postgrest or plain.",

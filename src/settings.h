@@ -17,6 +17,7 @@ typedef enum jcv_error_format
 /* GUC variables */
 extern bool jcv_audit;
 extern int	jcv_session_timebox;
+extern int	jcv_idle_timeout;
 extern int	jcv_error_format_setting;
 
 /*

@@ -1,0 +1,99 @@
+#!/bin/bash
+# What auth_require_session() adds to a PostgREST request: pgbench replays
+# PostgREST v12's transaction for POST /rpc/ping (bench/postgrest_rpc.sql)
+# without a db-pre-request, with a pre-request that does nothing, and with
+# auth_require_session(), alternating, against 1M sessions in auth.sessions.
+# Prints a markdown table. The extension must be installed first:
+#   flock /tmp/jcv_logout.install.lock bash -c 'make -s install && bash bench/require_session.sh'
+# Environment: DURATION (seconds per run, default 20), ROUNDS (default 3),
+# SESSIONS (default 1000000), USERS (default 250000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != --inside-cluster ]; then
+  exec pg_virtualenv bash "$0" --inside-cluster
+fi
+
+duration=${DURATION:-20}
+rounds=${ROUNDS:-3}
+sessions=${SESSIONS:-1000000}
+users=${USERS:-250000}
+variants=(0 2 1)   # run order inside a round: none, no-op pre-request, ours
+declare -A variant_name=([0]="no db-pre-request" [2]="no-op db-pre-request" [1]="auth_require_session()")
+
+echo "loading $sessions sessions of $users users ..." >&2
+psql -q -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql >/dev/null
+psql -q -v ON_ERROR_STOP=1 -v users="$users" -v sessions="$sessions" -f bench/setup.sql >&2
+
+# What PostgREST puts in request.headers: Supabase's headers and a real-sized token.
+token=$(/usr/bin/python3 -c '
+import jwt
+print(jwt.encode({"aal": "aal1", "amr": [{"method": "password", "timestamp": 1764000000}],
+  "app_metadata": {"provider": "email", "providers": ["email"]}, "aud": "authenticated",
+  "email": "user1@example.com", "exp": 4102444800, "iat": 1764000000, "is_anonymous": False,
+  "iss": "https://abcdefghijklmnop.supabase.co/auth/v1", "phone": "", "role": "authenticated",
+  "session_id": "00000000-0000-4000-8000-000000000001", "sub": "00000000-0000-4000-8000-000000000002",
+  "user_metadata": {}}, "bench-secret-with-at-least-32-characters-long", algorithm="HS256"))')
+headers="{\"accept\":\"*/*\",\"accept-encoding\":\"gzip, deflate\",\"apikey\":\"$token\",\"authorization\":\"Bearer $token\",\"content-length\":\"0\",\"content-profile\":\"public\",\"content-type\":\"application/json\",\"host\":\"localhost:3000\",\"user-agent\":\"node\",\"x-client-info\":\"supabase-js-node/2.45.0\"}"
+
+pgbench_args=(-n -M prepared -f bench/postgrest_rpc.sql
+  -D sessions="$sessions" -D users="$users"
+  -D search_path='"public", "extensions"' -D role=authenticated -D method=POST
+  -D path=/rpc/ping -D headers="$headers" -D cookies='{}')
+
+# Sanity: one transaction per variant must succeed (the hook lets a live
+# session through), and the hook must refuse a session that does not exist.
+for v in "${variants[@]}"; do
+  pgbench "${pgbench_args[@]}" -D hook="$v" -t 1 -c 1 >/dev/null
+done
+refused=$(psql -Atq -v ON_ERROR_STOP=0 2>&1 <<'SQL' || true
+BEGIN;
+SELECT set_config('request.jwt.claims', '{"role":"authenticated","sub":"00000000-0000-4000-8000-000000000002","session_id":"00000000-0000-4000-8000-000000000001"}', true) <> '';
+SELECT public.auth_require_session();
+SQL
+)
+echo "$refused" | grep -q 'session from access token does not exist' || { echo "hook did not refuse an unknown session" >&2; exit 1; }
+echo "plan of the hook's lookup:" >&2
+psql -Atq >&2 <<'SQL'
+PREPARE find_user_session(uuid, uuid) AS
+  SELECT id, user_id, not_after, created_at, updated_at, refreshed_at FROM auth.sessions WHERE id = $1 AND user_id = $2;
+EXPLAIN (COSTS OFF) EXECUTE find_user_session(md5('session1')::uuid, md5('user1')::uuid);
+SQL
+
+declare -A tps latency
+for round in $(seq 1 "$rounds"); do
+  for clients in 1 2; do
+    for v in "${variants[@]}"; do
+      out=$(pgbench "${pgbench_args[@]}" -D hook="$v" -c "$clients" -j "$clients" -T "$duration" 2>&1)
+      t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+      l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+      failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
+      if [ -z "$t" ] || [ "${failed:-0}" != 0 ]; then echo "$out" >&2; exit 1; fi
+      tps[$clients,$v]="${tps[$clients,$v]:-} $t"
+      latency[$clients,$v]="${latency[$clients,$v]:-} $l"
+      echo "round $round, -c $clients, ${variant_name[$v]}: $t tps, $l ms" >&2
+    done
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo
+echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, pgbench -M prepared over TCP (localhost), -T $duration, median of $rounds alternating rounds, $sessions sessions"
+echo
+echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none | vs no-op pre-request |"
+echo "|---:|---|---:|---:|---:|---:|"
+for clients in 1 2; do
+  base=$(echo "${tps[$clients,0]}" | median)
+  noop=$(echo "${tps[$clients,2]}" | median)
+  for v in "${variants[@]}"; do
+    t=$(echo "${tps[$clients,$v]}" | median)
+    l=$(echo "${latency[$clients,$v]}" | median)
+    vs_none=$(awk -v b="$base" -v t="$t" 'BEGIN {printf "%+.1f%%", (b / t - 1) * 100}')
+    vs_noop=$(awk -v b="$noop" -v t="$t" 'BEGIN {printf "%+.1f%%", (b / t - 1) * 100}')
+    [ "$v" = 0 ] && vs_noop="—"
+    [ "$v" = 0 ] && vs_none="—"
+    [ "$v" = 2 ] && vs_noop="—"
+    printf '| %d | %s | %.0f | %.3f | %s | %s |\n' "$clients" "${variant_name[$v]}" "$t" "$l" "$vs_none" "$vs_noop"
+  done
+done

@@ -1,0 +1,28 @@
+/*
+ * request_claims.h
+ *	  Reads PostgREST's request.jwt.claims: the claims of a JWT that PostgREST
+ *	  has already verified, as the JSON object it sets for every request.
+ *
+ * Pure C (jansson): no PostgreSQL headers.
+ */
+#ifndef JCV_REQUEST_CLAIMS_H
+#define JCV_REQUEST_CLAIMS_H
+
+#include <stdbool.h>
+
+#include "jwt_verify.h"
+
+/* Roles whose requests carry no user session to check (Supabase's names). */
+#define JCV_ANON_ROLE "anon"
+#define JCV_SERVICE_ROLE "service_role"
+
+/*
+ * Fills claims->sub and claims->session_id from claims_json. Returns false
+ * when the JSON is not what PostgREST would set (not an object, or a
+ * session_id without a uuid sub, or a session_id that is not a uuid).
+ * claims->has_session_id is false when there is no session to check: no
+ * claims at all, role anon or service_role, no session_id or the nil uuid.
+ */
+extern bool jcv_read_request_claims(const char *claims_json, jcv_claims *claims);
+
+#endif							/* JCV_REQUEST_CLAIMS_H */

@@ -1,0 +1,42 @@
+/*
+ * session_validity.h
+ *	  When a Supabase Auth session has ended, by GoTrue's rules (not_after,
+ *	  timebox, inactivity), applied alike by every session check.
+ */
+#ifndef JCV_SESSION_VALIDITY_H
+#define JCV_SESSION_VALIDITY_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "datatype/timestamp.h"
+
+/*
+ * The auth.sessions columns a check reads, in the order
+ * jcv_session_from_row expects them at the start of a row.
+ */
+#define JCV_SESSION_COLUMNS "id, user_id, not_after, created_at, updated_at, refreshed_at"
+#define JCV_SESSION_ID_COLUMN 1
+
+/* The lifetime facts of one session; a missing time is simply not known. */
+typedef struct jcv_session_times
+{
+	bool		has_not_after;
+	TimestampTz not_after;
+	bool		has_created_at;
+	TimestampTz created_at;
+	bool		has_last_active;
+	TimestampTz last_active;	/* GoTrue's LastRefreshedAt */
+} jcv_session_times;
+
+/* Reads the JCV_SESSION_COLUMNS of a row. */
+extern void jcv_session_from_row(HeapTuple row, TupleDesc desc, jcv_session_times *times);
+
+/*
+ * GoTrue's CheckValidity: past not_after, past jcv_logout.session_timebox
+ * from created_at, or idle longer than jcv_logout.idle_timeout.
+ */
+extern bool jcv_session_has_ended(const jcv_session_times *times, TimestampTz now);
+
+#endif							/* JCV_SESSION_VALIDITY_H */

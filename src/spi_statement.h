@@ -1,0 +1,36 @@
+/*
+ * spi_statement.h
+ *	  Saved SPI statements: planned once per backend, run with typed
+ *	  arguments, their errors raised in the contract's codes.
+ */
+#ifndef JCV_SPI_STATEMENT_H
+#define JCV_SPI_STATEMENT_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+#define SAVED_STATEMENT_MAX_ARGS 2
+
+/* One prepared, saved statement, planned on first use in a backend. */
+typedef struct saved_statement
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[SAVED_STATEMENT_MAX_ARGS];
+	SPIPlanPtr	plan;
+} saved_statement;
+
+/*
+ * Runs a saved statement inside the caller's SPI connection; returns
+ * SPI_processed, the rows in SPI_tuptable. A schema that is not Supabase
+ * Auth's raises SUPABASE_ERROR; any other failure LOGOUT_ERROR when writing
+ * and SUPABASE_ERROR when only reading (read_only). Cancels and timeouts
+ * pass through unchanged.
+ */
+extern uint64 run_statement(saved_statement *stmt, Datum *values, bool read_only);
+
+/* A uuid argument from its (already validated) text form. */
+extern Datum uuid_datum(const char *text_form);
+
+#endif							/* JCV_SPI_STATEMENT_H */
