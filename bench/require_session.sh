@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != --inside-cluster ]; then
-  exec pg_virtualenv bash "$0" --inside-cluster
+  exec bash "$(dirname "$0")/../test/virtualenv.sh" bash "$0" --inside-cluster
 fi
 
 duration=${DURATION:-20}

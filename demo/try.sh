@@ -10,4 +10,4 @@ bash test/install_deps.sh
 make -s COPT='-Wall -Wextra -Werror'
 make -s install >/dev/null
 
-exec pg_virtualenv bash demo/session.sh
+exec bash test/virtualenv.sh bash demo/session.sh

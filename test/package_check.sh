@@ -11,7 +11,10 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/jcv-logout"
 git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$work/jcv-logout"
 
-(cd "$work/jcv-logout" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || {
+# nocheck: the build-time test would read extension files already installed
+# on this machine before the freshly built ones; the installed .deb is tested.
+(cd "$work/jcv-logout" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b \
+   >"$work/build.log" 2>&1) || {
   tail -n 40 "$work/build.log"; echo "package build ... FAILED"; exit 1; }
 echo "package build ... ok"
 

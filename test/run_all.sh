@@ -35,7 +35,7 @@ run_suite() {
 regression_suite() {
   local log expected ran
   log=$(mktemp)
-  pg_virtualenv make installcheck >"$log" 2>&1
+  bash test/virtualenv.sh make installcheck >"$log" 2>  pg_virtualenv make installcheck >"$log" 2>&11
   cat "$log"
   [ -s regression.diffs ] && head -n 300 regression.diffs
   expected=$(make -s print-regress | wc -w)
@@ -69,7 +69,7 @@ run_suite "pg_regress" regression_suite
 # PostgREST's requests replayed over the wire by a real client (psycopg 3),
 # on a cluster of its own: it creates Supabase's API roles, which would change
 # what the pg_regress suites see. One line per case.
-run_suite "postgrest replay" pg_virtualenv /usr/bin/python3 test/postgrest_replay.py
+run_suite "postgrest replay" bash test/virtualenv.sh /usr/bin/python3 test/postgrest_replay.py
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
