@@ -3,6 +3,7 @@
 MODULE_big = jcv_logout
 OBJS = \
 	src/base64url.o \
+	src/jwks.o \
 	src/jwt_verify.o \
 	src/errors.o \
 	src/settings.o \
@@ -18,7 +19,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors
+REGRESS = setup verify_rules scopes errors jwks
 
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no

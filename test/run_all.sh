@@ -20,8 +20,9 @@ count() {  # count pass/fail lines of pg_regress output in $1
   failed=$((failed + f))
 }
 
-# The checked-in tokens are exactly what PyJWT mints from test/mint_tokens.py.
-if /usr/bin/python3 test/mint_tokens.py | cmp -s - test/tokens.sql; then
+# The checked-in tokens are exactly what PyJWT mints from test/mint_tokens.py
+# (randomized ECDSA/PSS signatures: verified by PyJWT over the same bytes).
+if /usr/bin/python3 test/mint_tokens.py --check test/tokens.sql; then
   echo "tokens reproducible from test/mint_tokens.py ... ok"
   passed=$((passed + 1))
 else
