@@ -29,3 +29,11 @@ include $(PGXS)
 
 print-regress:
 	@echo $(REGRESS)
+
+# Verification benchmark (bench/, not a test): pure C, no server needed.
+BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/jwks.c src/base64url.c
+bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/jwks.h src/base64url.h
+	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ $(BENCH_SOURCES) -ljansson -lcrypto -lm
+bench-verify: bench/verify_bench
+	bash bench/run_verify.sh
+.PHONY: bench-verify
