@@ -752,6 +752,8 @@ jcv_jwks_parse(const char *text, char *error, size_t error_size)
 			continue;
 		if (key == NULL)
 		{
+			/* Reasons OpenSSL queued for a refused key are not ours to keep. */
+			ERR_clear_error();
 			jcv_jwks_free(set);
 			json_decref(root);
 			return NULL;
