@@ -3,6 +3,7 @@
 MODULE_big = jcv_logout
 OBJS = \
 	src/base64url.o \
+	src/jwks.o \
 	src/jwt_verify.o \
 	src/request_claims.o \
 	src/errors.o \
@@ -23,7 +24,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check
+REGRESS = setup verify_rules scopes errors session_check jwks
 
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no
@@ -39,3 +40,11 @@ objdir:
 
 print-regress:
 	@echo $(REGRESS)
+
+# Verification benchmark (bench/, not a test): pure C, no server needed.
+BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/jwks.c src/base64url.c
+bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/jwks.h src/base64url.h
+	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ $(BENCH_SOURCES) -ljansson -lcrypto -lm
+bench-verify: bench/verify_bench
+	bash bench/run_verify.sh
+.PHONY: bench-verify

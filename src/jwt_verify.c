@@ -15,26 +15,11 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "base64url.h"
 
 #define JSON_PARSE_FLAGS JSON_REJECT_DUPLICATES
 #define BEARER_SCHEME "bearer"
-
-typedef struct hmac_alg
-{
-	const char *name;
-	const EVP_MD *(*digest) (void);
-} hmac_alg;
-
-static const hmac_alg hmac_algs[] = {
-	{"HS256", EVP_sha256},
-	{"HS384", EVP_sha384},
-	{"HS512", EVP_sha512},
-};
 
 /* A token split into its three base64url segments. */
 typedef struct jws_parts
@@ -51,7 +36,7 @@ typedef struct jws_parts
 bool
 jcv_keyring_is_empty(const jcv_keyring *keys)
 {
-	return keys->hmac_secret == NULL || keys->hmac_secret_len == 0;
+	return keys->secret == NULL && jcv_jwks_count(keys->jwks) == 0;
 }
 
 const char *
@@ -69,6 +54,10 @@ jcv_status_message(jcv_status status)
 			return "malformed access token";
 		case JCV_ALG_NOT_ALLOWED:
 			return "access token algorithm is not allowed";
+		case JCV_UNKNOWN_KEY:
+			return "access token signing key is not known";
+		case JCV_AMBIGUOUS_KEY:
+			return "access token names no key id and several keys could verify it";
 		case JCV_HEADER_REFUSED:
 			return "access token header is not accepted";
 		case JCV_BAD_SIGNATURE:
@@ -135,16 +124,43 @@ decode_json_object(const char *segment, size_t len, unsigned char *buf)
 }
 
 /*
- * Header rules: alg names an algorithm our keys allow, typ (if any) is JWT,
- * no crit (we implement no extensions, so RFC 7515 says refuse).
+ * The key for a token, following the rules in jwt_verify.h. The key must fit
+ * the token's alg, so an RSA key never serves as an HMAC secret and a P-256
+ * key never verifies ES384 (algorithm confusion).
  */
 static jcv_status
-check_header(json_t *header, const jcv_keyring *keys, const hmac_alg **alg)
+select_key(const jcv_alg *alg, const char *kid, const jcv_keyring *keys,
+		   jcv_key **key)
+{
+	bool		ambiguous;
+
+	if (kid != NULL && (*key = jcv_jwks_find_kid(keys->jwks, kid)) != NULL)
+		return jcv_key_fits(*key, alg) ? JCV_OK : JCV_ALG_NOT_ALLOWED;
+	if (alg->family == JCV_FAMILY_HMAC && keys->secret != NULL)
+	{
+		*key = keys->secret;
+		return JCV_OK;
+	}
+	if (kid != NULL)
+		return JCV_UNKNOWN_KEY;
+	*key = jcv_jwks_only_fit(keys->jwks, alg, &ambiguous);
+	if (*key == NULL)
+		return ambiguous ? JCV_AMBIGUOUS_KEY : JCV_ALG_NOT_ALLOWED;
+	return JCV_OK;
+}
+
+/*
+ * Header rules: alg names an algorithm we implement, typ (if any) is JWT,
+ * no crit (we implement no extensions, so RFC 7515 says refuse); then the
+ * key is chosen.
+ */
+static jcv_status
+check_header(json_t *header, const jcv_keyring *keys, const jcv_alg **alg,
+			 jcv_key **key)
 {
 	json_t	   *alg_value = json_object_get(header, "alg");
 	json_t	   *typ = json_object_get(header, "typ");
 	json_t	   *kid = json_object_get(header, "kid");
-	const char *alg_name;
 
 	if (!json_is_string(alg_value))
 		return JCV_MALFORMED;
@@ -156,35 +172,27 @@ check_header(json_t *header, const jcv_keyring *keys, const hmac_alg **alg)
 	if (kid != NULL && !json_is_string(kid))
 		return JCV_MALFORMED;
 
-	alg_name = json_string_value(alg_value);
-	for (size_t i = 0; i < sizeof(hmac_algs) / sizeof(hmac_algs[0]); i++)
-	{
-		if (strcmp(alg_name, hmac_algs[i].name) == 0)
-		{
-			if (keys->hmac_secret == NULL || keys->hmac_secret_len == 0)
-				return JCV_ALG_NOT_ALLOWED;
-			*alg = &hmac_algs[i];
-			return JCV_OK;
-		}
-	}
-	return JCV_ALG_NOT_ALLOWED;
+	*alg = jcv_alg_by_name(json_string_value(alg_value));
+	if (*alg == NULL)
+		return JCV_ALG_NOT_ALLOWED;
+	return select_key(*alg, kid ? json_string_value(kid) : NULL, keys, key);
 }
 
 static jcv_status
-verify_hmac(const hmac_alg *alg, const jcv_keyring *keys, const jws_parts *parts,
-			const unsigned char *signature, size_t signature_len)
+verify_signature(jcv_key *key, const jcv_alg *alg, const jws_parts *parts,
+				 const unsigned char *signature, size_t signature_len)
 {
-	unsigned char expected[EVP_MAX_MD_SIZE];
-	unsigned int expected_len = 0;
-
-	if (HMAC(alg->digest(), keys->hmac_secret, (int) keys->hmac_secret_len,
-			 (const unsigned char *) parts->header, parts->signing_input_len,
-			 expected, &expected_len) == NULL)
-		return JCV_OUT_OF_MEMORY;
-	if (signature_len != expected_len ||
-		CRYPTO_memcmp(expected, signature, expected_len) != 0)
-		return JCV_BAD_SIGNATURE;
-	return JCV_OK;
+	switch (jcv_key_verify(key, alg, (const unsigned char *) parts->header,
+						   parts->signing_input_len, signature, signature_len))
+	{
+		case JCV_VERIFY_OK:
+			return JCV_OK;
+		case JCV_VERIFY_BAD_SIGNATURE:
+			return JCV_BAD_SIGNATURE;
+		case JCV_VERIFY_OUT_OF_MEMORY:
+			return JCV_OUT_OF_MEMORY;
+	}
+	return JCV_BAD_SIGNATURE;
 }
 
 bool
@@ -300,7 +308,8 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 	size_t		signature_len;
 	json_t	   *header;
 	json_t	   *payload;
-	const hmac_alg *alg = NULL;
+	const jcv_alg *alg = NULL;
+	jcv_key    *key = NULL;
 	jcv_status	status;
 
 	if (token == NULL || len == 0)
@@ -321,7 +330,7 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 		free(buf);
 		return JCV_MALFORMED;
 	}
-	status = check_header(header, keys, &alg);
+	status = check_header(header, keys, &alg, &key);
 	json_decref(header);
 
 	if (status == JCV_OK)
@@ -329,7 +338,7 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 		if (!base64url_decode(parts.signature, parts.signature_len, buf, &signature_len))
 			status = JCV_MALFORMED;
 		else
-			status = verify_hmac(alg, keys, &parts, buf, signature_len);
+			status = verify_signature(key, alg, &parts, buf, signature_len);
 	}
 	if (status == JCV_OK)
 	{

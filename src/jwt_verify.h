@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jwks.h"
+
 #define JCV_UUID_TEXT_LEN 36
 /* GoTrue's "no session" session_id */
 #define JCV_NIL_UUID "00000000-0000-0000-0000-000000000000"
@@ -23,6 +25,8 @@ typedef enum jcv_status
 	JCV_TOO_LARGE,				/* over the configured byte cap */
 	JCV_MALFORMED,				/* not three strict base64url JSON parts */
 	JCV_ALG_NOT_ALLOWED,		/* none, unknown, or not one the keys allow */
+	JCV_UNKNOWN_KEY,			/* kid names no configured key */
+	JCV_AMBIGUOUS_KEY,			/* no kid, and several keys fit its alg */
 	JCV_HEADER_REFUSED,			/* typ other than JWT, or crit present */
 	JCV_BAD_SIGNATURE,
 	JCV_EXPIRED,
@@ -33,11 +37,17 @@ typedef enum jcv_status
 	JCV_OUT_OF_MEMORY
 } jcv_status;
 
-/* Keys a token may be verified with. */
+/*
+ * Keys a token may be verified with. Selection (see select_key in
+ * jwt_verify.c): a kid found in the JWKS picks that key, which must fit the
+ * token's alg; an HS* token whose kid is absent or not in the JWKS uses the
+ * secret (Supabase Auth's legacy key, whose kid its public JWKS omits); any
+ * other token without a kid needs exactly one JWKS key that fits its alg.
+ */
 typedef struct jcv_keyring
 {
-	const unsigned char *hmac_secret;	/* HS256/384/512; NULL when unset */
-	size_t		hmac_secret_len;
+	jcv_key    *secret;			/* jwt_secret as an HMAC key; NULL when unset */
+	const jcv_jwks *jwks;		/* NULL when unset */
 } jcv_keyring;
 
 /* Claim rules; strings empty or NULL mean "not checked". */

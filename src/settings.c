@@ -2,6 +2,11 @@
  * settings.c
  *	  Module entry: defines the jcv_logout.* GUCs and turns them into the
  *	  keyring and claim policy the token verifier uses.
+ *
+ * Keys are built once per change of a setting and kept for the backend's
+ * life: the JWKS is parsed by its check hook (so a bad set is refused when it
+ * is set) into a small cache keyed by the setting's text, and the HMAC key
+ * is rebuilt only when the secret changes.
  */
 #include "postgres.h"
 
@@ -22,9 +27,34 @@ PG_MODULE_MAGIC;
 #define MIN_MAX_TOKEN_BYTES 64
 #define MAX_MAX_TOKEN_BYTES (1024 * 1024)
 #define SUPABASE_SECRET_SETTING "app.settings.jwt_secret"
+#define JWKS_ERROR_SIZE 512
+
+/*
+ * Parsed sets kept: the current value plus a few that SET LOCAL, RESET or
+ * a rollback may bring back. Older ones are freed, so any number of SETs
+ * costs bounded memory; a set evicted and later restored is parsed again.
+ */
+#define JWKS_CACHE_SIZE 4
+
+typedef struct jwks_cache_entry
+{
+	char	   *text;			/* malloc'ed copy of the setting */
+	jcv_jwks   *set;
+} jwks_cache_entry;
+
+/* Most recently used first; unused slots have text == NULL. */
+static jwks_cache_entry jwks_cache[JWKS_CACHE_SIZE];
+
+/* The set for the current value, valid while current_jwks_valid. */
+static jcv_jwks *current_jwks = NULL;
+static bool current_jwks_valid = false;
+
+/* jwt_secret (or app.settings.jwt_secret) as an HMAC key, rebuilt on change. */
+static jcv_key *secret_key = NULL;
 
 /* GUC variables */
 static char *jwt_secret = NULL;
+static char *jwks_text = NULL;
 static char *audience = NULL;
 static char *issuer = NULL;
 static int	leeway_seconds = 0;
@@ -43,6 +73,9 @@ static const struct config_enum_entry error_format_options[] = {
 
 void		_PG_init(void);
 
+static bool check_jwks(char **newval, void **extra, GucSource source);
+static void assign_jwks(const char *newval, void *extra);
+
 void
 _PG_init(void)
 {
@@ -52,6 +85,12 @@ _PG_init(void)
 							   &jwt_secret, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);
+	DefineCustomStringVariable("jcv_logout.jwks",
+							   "JSON Web Key Set whose keys verify access tokens (RS*, PS*, ES256, ES384, EdDSA, HS*).",
+							   "As Supabase Auth publishes it at /auth/v1/.well-known/jwks.json. Checked when set.",
+							   &jwks_text, "", PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   check_jwks, assign_jwks, NULL);
 	DefineCustomStringVariable("jcv_logout.audience",
 							   "Audience an access token's aud claim must contain; empty disables the check.",
 							   NULL, &audience, DEFAULT_AUDIENCE, PGC_SUSET, 0,
@@ -141,20 +180,154 @@ trusted_supabase_secret(void)
 	return NULL;
 }
 
-void
-jcv_load_keyring(jcv_keyring *keys)
+static jwks_cache_entry *
+jwks_cache_lookup(const char *text)
+{
+	for (int i = 0; i < JWKS_CACHE_SIZE && jwks_cache[i].text != NULL; i++)
+	{
+		if (strcmp(jwks_cache[i].text, text) == 0)
+		{
+			jwks_cache_entry found = jwks_cache[i];
+
+			/* Move to the front: the least recently used is evicted first. */
+			memmove(&jwks_cache[1], &jwks_cache[0], i * sizeof(jwks_cache_entry));
+			jwks_cache[0] = found;
+			return &jwks_cache[0];
+		}
+	}
+	return NULL;
+}
+
+/* Takes ownership of text and set; frees the least recently used entry. */
+static void
+jwks_cache_insert(char *text, jcv_jwks *set)
+{
+	jwks_cache_entry *last = &jwks_cache[JWKS_CACHE_SIZE - 1];
+
+	if (last->text != NULL)
+	{
+		if (last->set == current_jwks)
+			current_jwks_valid = false;
+		jcv_jwks_free(last->set);
+		free(last->text);
+	}
+	memmove(&jwks_cache[1], &jwks_cache[0], (JWKS_CACHE_SIZE - 1) * sizeof(jwks_cache_entry));
+	jwks_cache[0].text = text;
+	jwks_cache[0].set = set;
+}
+
+/*
+ * The parsed set for text, parsing it when not cached. Returns false with
+ * error filled when the set is invalid (nothing is cached then).
+ */
+static bool
+jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size)
+{
+	jwks_cache_entry *entry = jwks_cache_lookup(text);
+	char	   *copy;
+
+	if (entry != NULL)
+	{
+		*set = entry->set;
+		return true;
+	}
+	*set = jcv_jwks_parse(text, error, error_size);
+	if (*set == NULL)
+		return false;
+	copy = strdup(text);
+	if (copy == NULL)
+	{
+		jcv_jwks_free(*set);
+		snprintf(error, error_size, "out of memory");
+		return false;
+	}
+	jwks_cache_insert(copy, *set);
+	return true;
+}
+
+/*
+ * Refuses an unusable set when it is set (SET, ALTER DATABASE/ROLE/SYSTEM,
+ * a configuration reload), naming the bad key. The message never repeats
+ * the value: an oct key in it is a secret.
+ */
+static bool
+check_jwks(char **newval, void **extra pg_attribute_unused(),
+		   GucSource source pg_attribute_unused())
+{
+	char		error[JWKS_ERROR_SIZE];
+	jcv_jwks   *set;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (jwks_for_text(*newval, &set, error, sizeof(error)))
+		return true;
+	GUC_check_errmsg("jcv_logout.jwks is not a usable JSON Web Key Set");
+	GUC_check_errdetail("%s.", error);
+	GUC_check_errhint("Use the public keys as Supabase Auth publishes them at /auth/v1/.well-known/jwks.json.");
+	return false;
+}
+
+/* Also runs when a stacked value comes back; the set is found on next use. */
+static void
+assign_jwks(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+{
+	current_jwks_valid = false;
+}
+
+static const jcv_jwks *
+configured_jwks(void)
+{
+	char		error[JWKS_ERROR_SIZE];
+
+	if (jwks_text == NULL || jwks_text[0] == '\0')
+		return NULL;
+	if (!current_jwks_valid)
+	{
+		/* Every value passed check_jwks; failing here means it stopped parsing. */
+		if (!jwks_for_text(jwks_text, &current_jwks, error, sizeof(error)))
+			jcv_raise(JCV_AUTH_STORE_FAILED, "jcv_logout.jwks is not a usable JSON Web Key Set",
+					  NULL, error);
+		current_jwks_valid = true;
+	}
+	return current_jwks;
+}
+
+/* The HMAC key for the secret in force, rebuilt only when the secret changes. */
+static jcv_key *
+configured_secret(void)
 {
 	const char *secret = jwt_secret;
+	size_t		secret_len;
 
 	if (secret == NULL || secret[0] == '\0')
 		secret = trusted_supabase_secret();
+	secret_len = secret ? strlen(secret) : 0;
 
-	keys->hmac_secret = (const unsigned char *) secret;
-	keys->hmac_secret_len = secret ? strlen(secret) : 0;
+	if (secret_key != NULL &&
+		(secret_len == 0 ||
+		 !jcv_hmac_key_matches(secret_key, (const unsigned char *) secret, secret_len)))
+	{
+		jcv_key_free(secret_key);
+		secret_key = NULL;
+	}
+	if (secret_key == NULL && secret_len > 0)
+	{
+		secret_key = jcv_hmac_key_new((const unsigned char *) secret, secret_len);
+		if (secret_key == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	return secret_key;
+}
+
+void
+jcv_load_keyring(jcv_keyring *keys)
+{
+	keys->secret = configured_secret();
+	keys->jwks = configured_jwks();
 
 	if (jcv_keyring_is_empty(keys))
 		jcv_raise(JCV_AUTH_STORE_FAILED, "no JWT key is configured",
-				  "Set jcv_logout.jwt_secret (or app.settings.jwt_secret with ALTER DATABASE).",
+				  "Set jcv_logout.jwks or jcv_logout.jwt_secret (or app.settings.jwt_secret with ALTER DATABASE).",
 				  NULL);
 }
 

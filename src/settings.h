@@ -21,8 +21,9 @@ extern int	jcv_idle_timeout;
 extern int	jcv_error_format_setting;
 
 /*
- * Fills the keyring from jcv_logout.jwt_secret, else from a trusted
- * app.settings.jwt_secret. Raises SUPABASE_ERROR when no key is configured.
+ * Fills the keyring from jcv_logout.jwks and jcv_logout.jwt_secret (else a
+ * trusted app.settings.jwt_secret). The keys stay owned by this module.
+ * Raises SUPABASE_ERROR when neither holds a key.
  */
 extern void jcv_load_keyring(jcv_keyring *keys);
 

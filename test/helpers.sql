@@ -60,3 +60,23 @@ CREATE VIEW jcv_test.login_state AS
             WHERE m.session_id::text LIKE repeat(left(u.email, 1), 8) || '%') AS amr_claims
     FROM auth.users u
    ORDER BY u.email;
+
+-- JSON Web Key Sets built from test/keys/ by test/mint_jwks.py.
+CREATE TABLE jcv_test.key_sets (name text PRIMARY KEY, jwks text NOT NULL);
+
+-- Sets jcv_logout.jwks to a named set for the session: "accepted", or the
+-- error that refused it (the value in force then stays unchanged).
+CREATE FUNCTION jcv_test.use_jwks(set_name text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  message text;
+  detail text;
+BEGIN
+  PERFORM pg_catalog.set_config('jcv_logout.jwks',
+            (SELECT jwks FROM jcv_test.key_sets WHERE name = set_name), false);
+  RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+  RETURN SQLSTATE || ' ' || message || ' / ' || coalesce(detail, '');
+END
+$$;

@@ -35,7 +35,7 @@ run_suite() {
 regression_suite() {
   local log expected ran
   log=$(mktemp)
-  bash test/virtualenv.sh make installcheck >"$log" 2>  pg_virtualenv make installcheck >"$log" 2>&11
+  bash test/virtualenv.sh make installcheck >"$log" 2>&1
   cat "$log"
   [ -s regression.diffs ] && head -n 300 regression.diffs
   expected=$(make -s print-regress | wc -w)
@@ -47,8 +47,10 @@ regression_suite() {
   fi
 }
 
+# The checked-in tokens are exactly what PyJWT mints from test/mint_tokens.py
+# (randomized ECDSA/PSS signatures: verified by PyJWT over the same bytes).
 tokens_reproducible() {
-  if /usr/bin/python3 test/mint_tokens.py | cmp -s - test/tokens.sql; then
+  if /usr/bin/python3 test/mint_tokens.py --check test/tokens.sql; then
     echo "tokens reproducible from test/mint_tokens.py ... ok"
   else
     echo "tokens reproducible from test/mint_tokens.py ... FAILED"
