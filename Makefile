@@ -20,6 +20,13 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = setup verify_rules scopes errors
 
+# Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
+# files, so the fixture is put into the database first and
+# pg_isolation_regress uses it as it is (--use-existing).
+ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts
+ISOLATION_OPTS = --use-existing
+REGRESS_PREP = isolation-fixture
+
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no
 
@@ -27,4 +34,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 print-regress:
-	@echo $(REGRESS)
+	@echo $(REGRESS) $(ISOLATION)
+
+PSQL = $(bindir)/psql -X -q -v ON_ERROR_STOP=1
+.PHONY: isolation-fixture
+isolation-fixture:
+	$(PSQL) -d postgres -c 'DROP DATABASE IF EXISTS isolation_regression' \
+		-c 'CREATE DATABASE isolation_regression'
+	$(PSQL) -d isolation_regression -f test/isolation_fixture.sql

@@ -32,6 +32,7 @@ fi
 log=$(mktemp)
 pg_virtualenv make installcheck 2>&1 | tee "$log"
 count "$log"
+# pg_regress and pg_isolation_regress (ISOLATION) both print "test x ... ok".
 # A suite that never ran is a failure, not a silent pass.
 expected=$(make -s -f Makefile print-regress 2>/dev/null | wc -w)
 ran=$(grep -Ec '^(test | +)?[a-z0-9_]+ +\.\.\. (ok|FAILED|failed)' "$log")
@@ -39,9 +40,11 @@ if [ "$ran" -lt "$expected" ]; then
   echo "pg_regress ran $ran of $expected tests"
   failed=$((failed + expected - ran))
 fi
-if [ -f regression.diffs ] && [ -s regression.diffs ]; then
-  head -n 200 regression.diffs
-fi
+for diffs in regression.diffs output_iso/regression.diffs; do
+  if [ -f "$diffs" ] && [ -s "$diffs" ]; then
+    head -n 200 "$diffs"
+  fi
+done
 rm -f "$log"
 
 echo "$passed passed, $failed failed"
