@@ -18,7 +18,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors
+REGRESS = setup verify_rules scopes errors privileges
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and
