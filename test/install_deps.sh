@@ -9,6 +9,8 @@ packages=(
   libjansson-dev libssl-dev
   python3-jwt python3-cryptography   # the independent token signer (PyJWT)
   python3-psycopg                    # a real client: server-side bind parameters
+  clang libclang-rt-14-dev           # libFuzzer + sanitizers (fuzz/run.sh)
+  valgrind                           # memcheck run (test/sanitizers.sh)
 )
 
 missing=()

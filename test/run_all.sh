@@ -29,6 +29,25 @@ else
   failed=$((failed + 1))
 fi
 
+# A script that fails without printing a FAILED line still counts once.
+run_counted() {  # run_counted <command...>
+  local out rc
+  out=$(mktemp)
+  "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  count "$out"
+  if [ "$rc" -ne 0 ] && ! grep -Eq '\.\.\. (FAILED|failed)' "$out"; then
+    echo "$* ... FAILED (exit $rc)"
+    failed=$((failed + 1))
+  fi
+  rm -f "$out"
+}
+
+# The pure token code alone: unit tests, then the fuzz targets for a bounded
+# time (FUZZ_SECONDS per target; fuzz/run.sh alone defaults to 60).
+run_counted bash test/unit/run.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} run_counted bash fuzz/run.sh
+
 log=$(mktemp)
 pg_virtualenv make installcheck 2>&1 | tee "$log"
 count "$log"
