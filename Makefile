@@ -27,6 +27,13 @@ ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_time
 ISOLATION_OPTS = --use-existing
 REGRESS_PREP = isolation-fixture
 
+# make ASAN=1: AddressSanitizer + UBSan build, for test/sanitizers.sh (the
+# server must then start with libasan preloaded; see there).
+ifdef ASAN
+PG_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=address,undefined
+endif
+
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no
 

@@ -66,5 +66,14 @@ for diffs in regression.diffs output_iso/regression.diffs; do
 done
 rm -f "$log"
 
+# Nothing the extension logs holds a token or the secret, at debug5.
+run_counted pg_virtualenv sh -c 'make -s isolation-fixture >/dev/null && /usr/bin/python3 test/log_secrets.py'
+
+# Every suite again under ASan/UBSan, a short one under valgrind (ends by
+# reinstalling the normal build). JCV_SKIP_SANITIZERS=1 skips it locally.
+if [ -z "${JCV_SKIP_SANITIZERS:-}" ]; then
+  run_counted bash test/sanitizers.sh
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
