@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "jwks.h"
 #include "jwt_verify.h"
 
 #define SECRET "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -67,10 +68,22 @@ check_claims_invariants(const jcv_claims *claims)
 		abort();
 }
 
+
+/* The HMAC key for SECRET, made once: keys live as long as their setting. */
+static jcv_key *
+secret_key(void)
+{
+	static jcv_key *key = NULL;
+
+	if (key == NULL)
+		key = jcv_hmac_key_new((const unsigned char *) SECRET, strlen(SECRET));
+	return key;
+}
+
 static void
 verify(const char *token, size_t len)
 {
-	jcv_keyring keys = {(const unsigned char *) SECRET, strlen(SECRET)};
+	jcv_keyring keys = {secret_key(), NULL};
 	jcv_policy	policy = {"authenticated", ISSUER, NOW, LEEWAY, MAX_TOKEN_BYTES};
 	jcv_claims	claims;
 

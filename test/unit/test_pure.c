@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include "base64url.h"
+#include "jwks.h"
 #include "jwt_verify.h"
 
 #define SECRET "unit-test-secret-with-at-least-32-characters"
@@ -78,10 +79,22 @@ sign(const char *header, const char *payload)
 	return token;
 }
 
+
+/* The HMAC key for SECRET, made once: keys live as long as their setting. */
+static jcv_key *
+secret_key(void)
+{
+	static jcv_key *key = NULL;
+
+	if (key == NULL)
+		key = jcv_hmac_key_new((const unsigned char *) SECRET, strlen(SECRET));
+	return key;
+}
+
 static jcv_status
 verify_with(const char *payload, double leeway, jcv_claims *claims)
 {
-	jcv_keyring keys = {(const unsigned char *) SECRET, strlen(SECRET)};
+	jcv_keyring keys = {secret_key(), NULL};
 	jcv_policy	policy = {"authenticated", NULL, NOW, leeway, MAX_TOKEN};
 	char	   *token = sign(HS256_HEADER, payload);
 	jcv_status	status = jcv_verify_token(token, strlen(token), &keys, &policy, claims);
@@ -271,8 +284,8 @@ test_times(void)
 static void
 test_structure(void)
 {
-	jcv_keyring keys = {(const unsigned char *) SECRET, strlen(SECRET)};
-	jcv_keyring no_keys = {NULL, 0};
+	jcv_keyring keys = {secret_key(), NULL};
+	jcv_keyring no_keys = {NULL, NULL};
 	jcv_policy	policy = {"authenticated", NULL, NOW, 0, MAX_TOKEN};
 	jcv_claims	claims;
 	char	   *token = sign(HS256_HEADER,
