@@ -34,3 +34,8 @@ objdir:
 
 print-regress:
 	@echo $(REGRESS)
+
+# Benchmarks (bench/results.md); never part of installcheck.
+bench:
+	bash bench/run.sh
+.PHONY: bench

@@ -65,6 +65,8 @@ make -s install >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 run_suite "tokens" tokens_reproducible
 run_suite "META.json" /usr/bin/python3 test/check_meta.py
 run_suite "pg_regress" regression_suite
+# A few iterations of every benchmark, so bench/ does not rot; no timing judged.
+run_suite "bench smoke" bash bench/run.sh --smoke
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
