@@ -234,11 +234,14 @@ BEGIN
 END
 $$;
 
--- This backend's resident memory, from /proc: total and private (anonymous).
-CREATE FUNCTION bench.backend_memory_kb(OUT vm_rss bigint, OUT rss_anon bigint)
+-- This backend's resident memory, from /proc: total, private (anonymous:
+-- where a leak would show) and the shared memory it has touched so far.
+CREATE FUNCTION bench.backend_memory_kb(OUT vm_rss bigint, OUT rss_anon bigint,
+                                        OUT rss_shmem bigint)
 LANGUAGE sql AS $$
   SELECT (pg_catalog.regexp_match(status, 'VmRSS:\s+(\d+)'))[1]::bigint,
-         (pg_catalog.regexp_match(status, 'RssAnon:\s+(\d+)'))[1]::bigint
+         (pg_catalog.regexp_match(status, 'RssAnon:\s+(\d+)'))[1]::bigint,
+         (pg_catalog.regexp_match(status, 'RssShmem:\s+(\d+)'))[1]::bigint
     FROM pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status') AS status
 $$;
 
