@@ -107,9 +107,10 @@ def supabase_claims(sub, session_id, email, now):
 
 
 class Bench:
-    def __init__(self, mode, harness):
+    def __init__(self, mode, harness, destdir):
         self.mode = mode
         self.harness = harness
+        self.destdir = os.path.realpath(destdir)
         self.results = {}
         self.conn = None
         self.es256_key = None
@@ -122,6 +123,7 @@ class Bench:
         with connect() as conn:
             dbname = conn.execute("SELECT current_database()").fetchone()[0]
             conn.execute("CREATE EXTENSION jcv_logout")
+            self.check_build_loaded(conn)
             conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.jwt_secret = {}").format(
                 sql.Identifier(dbname), sql.Literal(SECRET)))
             # The ES256 row runs once the extension has JWKS support.
@@ -129,6 +131,19 @@ class Bench:
             if conn.execute("SELECT 1 FROM pg_settings WHERE name = 'jcv_logout.jwks'").fetchone():
                 self.enable_es256(conn, dbname)
         self.reconnect()
+
+    def check_build_loaded(self, conn):
+        """The server (user postgres) silently falls back to the system-wide
+        installation when it cannot read the build's destdir: refuse to
+        measure someone else's build."""
+        conn.execute("DO $$ BEGIN PERFORM public.auth_logout('x'); "
+                     "EXCEPTION WHEN OTHERS THEN NULL; END $$")
+        maps = conn.execute(
+            "SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps')").fetchone()[0]
+        loaded = {line.split()[-1] for line in maps.splitlines() if "jcv_logout" in line}
+        if not loaded or not all(path.startswith(self.destdir) for path in loaded):
+            raise SystemExit(f"the cluster loaded {loaded or 'nothing'}, not the build in "
+                             f"{self.destdir}: make that directory readable by user postgres")
 
     def enable_es256(self, conn, dbname):
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -629,12 +644,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=MODES, default="full")
     parser.add_argument("--harness", required=True)
+    parser.add_argument("--destdir", required=True, help="where run.sh installed the build")
     parser.add_argument("--out", required=True)
     parser.add_argument("--command", default="bash bench/run.sh")
     options = parser.parse_args()
 
     started = time.perf_counter()
-    bench = Bench(MODES[options.mode], options.harness)
+    bench = Bench(MODES[options.mode], options.harness, options.destdir)
     bench.run()
     text, targets = report(bench, options.mode, options.command, time.perf_counter() - started)
     pathlib.Path(options.out).write_text(text)

@@ -46,7 +46,7 @@ pg_virtualenv \
   -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=30min \
   -o maintenance_work_mem=256MB -o fsync=off -o synchronous_commit=off -o jit=off \
   /usr/bin/python3 bench/bench.py --mode "$mode" --harness "$build_dir/verify_bench" \
-    --out "$out" --command "bash bench/run.sh${1:+ $1}"
+    --destdir "$destdir" --out "$out" --command "bash bench/run.sh${1:+ $1}"
 
 [ "$mode" = full ] && echo "results: $out"
 exit 0
