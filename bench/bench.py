@@ -388,6 +388,7 @@ class Bench:
     # ---- the run -----------------------------------------------------------
 
     def run(self):
+        self.results["load"] = [loadavg()]
         self.setup()
         scale_rows = []
         done = 0
@@ -415,6 +416,7 @@ class Bench:
         self.results["sql"] = self.sql_verification()
         self.results["memory"] = self.memory()
         self.results["cold"] = self.cold_start()
+        self.results["load"].append(loadavg())
         self.conn.close()
 
 
@@ -478,6 +480,11 @@ def machine():
             f"cluster: {settings}")
 
 
+def loadavg():
+    """The 1-minute load average: work from outside the benchmark shows here."""
+    return float(pathlib.Path("/proc/loadavg").read_text().split()[0])
+
+
 def verdict(ok):
     return "met" if ok else "**missed**"
 
@@ -494,7 +501,9 @@ def report(bench, mode_name, command, seconds):
     w(f"Token: HS256, {r['token_bytes']} bytes, Supabase Auth's claims (PyJWT). "
       "Scope `global` (supabase-js `signOut()`'s default).\n")
     w("Every figure comes from this one run on one cluster. Absolute times are context; "
-      "the ratios are the claims.\n")
+      "the ratios are the claims. 1-minute load average before and after the run: "
+      f"{r['load'][0]:.2f} / {r['load'][1]:.2f} (the run itself adds about 1; more means "
+      "other work shared the cores and the TPS and latency figures are disturbed).\n")
 
     w("## Logout throughput\n")
     counts = r["scale"][-1][0]
