@@ -69,3 +69,8 @@ bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/jwks.h src/base64url.h
 bench-verify: bench/verify_bench
 	bash bench/run_verify.sh
 .PHONY: bench-verify
+
+# Benchmarks (bench/results.md); never part of installcheck.
+bench:
+	bash bench/run.sh
+.PHONY: bench
