@@ -18,7 +18,7 @@
  * when the statement writes, and the store's when it only reads. The
  * original message goes to the server log only.
  */
-static void
+void
 raise_store_error(ErrorData *edata, bool read_only)
 {
 	switch (edata->sqlerrcode)
