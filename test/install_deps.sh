@@ -10,6 +10,8 @@ packages=(
   python3-jwt python3-cryptography   # the independent token signer (PyJWT)
   python3-psycopg                    # a real client: server-side bind parameters
   debhelper dpkg-dev postgresql-all  # the Debian package build (pg_buildext)
+  clang libclang-rt-14-dev           # libFuzzer + sanitizers (fuzz/run.sh)
+  valgrind                           # memcheck run (test/sanitizers.sh)
 )
 
 missing=()
