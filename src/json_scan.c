@@ -932,12 +932,13 @@ bool
 json_scan_array_next(const json_scan_value *array, const char **cursor,
 					 json_scan_value *element)
 {
-	const unsigned char *end = (const unsigned char *) array->text + array->len - 1;
+	const unsigned char *end;
 	const unsigned char *p;
 	const unsigned char *after;
 
 	if (array->type != JSON_SCAN_ARRAY)
 		return false;
+	end = (const unsigned char *) array->text + array->len - 1;	/* the ']' */
 	p = (*cursor == NULL) ? (const unsigned char *) array->text + 1
 		: (const unsigned char *) *cursor;
 	p = skip_space(p, end);
