@@ -12,10 +12,15 @@ OBJS = \
 	src/caller_token.o \
 	src/session_validity.o \
 	src/logout.o \
-	src/session_check.o
+	src/session_check.o \
+	src/audit.o \
+	src/admin.o
 
 EXTENSION = jcv_logout
-DATA = jcv_logout--1.0.sql
+# 1.0 is released and frozen; 1.1 arrives as an upgrade script, and the fresh
+# 1.1 install script is built from the two, so there is no copy to keep in step.
+DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql
+DATA_built = jcv_logout--1.1.sql
 PGFILEDESC = "jcv_logout - server-side logout for Supabase Auth"
 
 PG_CONFIG ?= pg_config
@@ -24,7 +29,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check jwks
+REGRESS = setup verify_rules scopes errors session_check jwks admin upgrade
 
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no
@@ -37,6 +42,10 @@ $(OBJS): | objdir
 objdir:
 	@mkdir -p src
 .PHONY: objdir print-regress
+
+jcv_logout--1.1.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql
+	{ echo '/* jcv_logout--1.1.sql: built by the Makefile from $(notdir $^); do not edit */'; \
+	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(word 2,$^); } > $@
 
 print-regress:
 	@echo $(REGRESS)
