@@ -73,5 +73,8 @@ run_suite "pg_regress" regression_suite
 # what the pg_regress suites see. One line per case.
 run_suite "postgrest replay" bash test/virtualenv.sh /usr/bin/python3 test/postgrest_replay.py
 
+# The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
+run_suite "pg_cron purge" bash test/pg_cron_purge.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
