@@ -29,7 +29,22 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check jwks admin upgrade
+REGRESS = setup verify_rules scopes errors session_check jwks privileges admin upgrade
+
+# Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
+# files, so the fixture is put into the database first and
+# pg_isolation_regress uses it as it is (--use-existing).
+ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
+	purge_concurrency
+ISOLATION_OPTS = --use-existing
+REGRESS_PREP = isolation-fixture
+
+# make ASAN=1: AddressSanitizer + UBSan build, for test/sanitizers.sh (the
+# server must then start with libasan preloaded; see there).
+ifdef ASAN
+PG_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=address,undefined
+endif
 
 # No LLVM bitcode: JIT inlining gains nothing for these functions.
 override with_llvm = no
@@ -48,7 +63,14 @@ jcv_logout--1.1.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql
 	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(word 2,$^); } > $@
 
 print-regress:
-	@echo $(REGRESS)
+	@echo $(REGRESS) $(ISOLATION)
+
+PSQL = $(bindir)/psql -X -q -v ON_ERROR_STOP=1
+.PHONY: isolation-fixture
+isolation-fixture:
+	$(PSQL) -d postgres -c 'DROP DATABASE IF EXISTS isolation_regression' \
+		-c 'CREATE DATABASE isolation_regression'
+	$(PSQL) -d isolation_regression -f test/isolation_fixture.sql
 
 # Verification benchmark (bench/, not a test): pure C, no server needed.
 BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/jwks.c src/base64url.c

@@ -21,7 +21,10 @@ PY
 psql -q -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql
 psql -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION jcv_logout;
-ALTER DATABASE postgres SET jcv_logout.jwt_secret = '$secret';
+-- the secret where only superusers can read it, the library loaded before any query
+ALTER SYSTEM SET jcv_logout.jwt_secret = '$secret';
+ALTER SYSTEM SET session_preload_libraries = 'jcv_logout';
+SELECT pg_reload_conf() AS reloaded \gset
 INSERT INTO auth.users (instance_id, id, aud, role, email)
 VALUES ('00000000-0000-0000-0000-000000000000', '$user_id', 'authenticated', 'authenticated', 'demo@example.com');
 INSERT INTO auth.sessions (id, user_id, created_at, updated_at)

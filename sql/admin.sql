@@ -114,6 +114,22 @@ SELECT * FROM jcv_test.login_state;
 SELECT payload->>'actor_username' AS actor, count(*) AS audit_rows
   FROM auth.audit_log_entries GROUP BY 1 ORDER BY 1;
 CALL auth_purge_sessions_batched('1 day', 0);
+-- The procedure is not SECURITY DEFINER (PostgreSQL forbids COMMIT there):
+-- its batches run with the extension's search_path, not the caller's. An
+-- operator planted before pg_catalog that calls every session ended is not
+-- used (fresh connection: the batch is planned anew).
+\c
+CREATE SCHEMA jcv_planted;
+CREATE FUNCTION jcv_planted.always(timestamptz, timestamptz) RETURNS boolean
+  LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR jcv_planted.< (LEFTARG = timestamptz, RIGHTARG = timestamptz,
+                               FUNCTION = jcv_planted.always);
+SET search_path = jcv_planted, pg_catalog, public;
+SELECT now() < now() - interval '1 day' AS planted_operator_in_force;
+CALL auth_purge_sessions_batched('1 day');
+RESET search_path;
+DROP SCHEMA jcv_planted CASCADE;
+SELECT count(*) AS live_sessions_kept FROM auth.sessions;
 -- alice's two ended sessions came back for the tests that follow
 DELETE FROM auth.audit_log_entries;
 INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, not_after)

@@ -18,7 +18,19 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
                     'alice_upper_case_ids', 'alice_no_session', 'alice_nil_session', 'iss_other',
                     'alice_s2', 'bob_s1', 'carol_no_session')
    AND name NOT LIKE 'jwks\_%'  -- asymmetric keys: sql/jwks.sql
+   AND name NOT LIKE 'hostile\_%'
  ORDER BY name;
+
+-- Hostile input (the README's "Bad input" table). Each token is correctly
+-- signed, so the answer is what parsing and the claim rules make of it. The
+-- cap is raised so that the deeply nested ones reach the JSON parser.
+SET jcv_logout.max_token_bytes = '64kB';
+SELECT name, jcv_test.dry_logout(token) AS outcome
+  FROM jcv_test.tokens
+ WHERE name LIKE 'hostile\_%'
+ ORDER BY name;
+RESET jcv_logout.max_token_bytes;
+SELECT jcv_test.dry_logout(jcv_test.token('hostile_nested_10000')) AS nested_over_default_cap;
 
 -- Not a token at all
 SELECT jcv_test.dry_logout(NULL) AS null_without_request_headers;
@@ -28,6 +40,11 @@ SELECT jcv_test.dry_logout(repeat('a', 1024 * 1024)) AS one_megabyte;
 SELECT jcv_test.dry_logout(repeat('eyJh', 3000) || '.' || repeat('eyJh', 3000) || '.' || 'c2ln') AS oversized_jws;
 SELECT jcv_test.dry_logout(' ' || jcv_test.token('alice_s1')) AS leading_space;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1') || E'\n') AS trailing_newline;
+SELECT jcv_test.dry_logout('..') AS only_dots;
+SELECT jcv_test.dry_logout('a.b.c') AS one_char_parts;
+SELECT jcv_test.dry_logout('é' || jcv_test.token('alice_s1')) AS non_ascii_prefix;
+SELECT jcv_test.dry_logout(replace(jcv_test.token('alice_s1'), '.', E'.\u200b')) AS zero_width_space;
+SELECT jcv_test.dry_logout(E'Bearer\t' || jcv_test.token('alice_s1')) AS bearer_tab;
 
 -- The scheme of a raw Authorization header value is stripped, in any case
 SELECT jcv_test.dry_logout('Bearer ' || jcv_test.token('alice_s1')) AS bearer_prefix;

@@ -4,9 +4,17 @@
  *	  sessions in Supabase Auth's tables exactly as its /logout endpoint does.
  *
  * Lock order: every logout first locks all sessions of the user, ordered by
- * id (FOR UPDATE), and only then deletes. Two logouts of one user therefore
- * queue instead of deadlocking, whatever their scopes. Deleting a session
- * cascades to its refresh_tokens and mfa_amr_claims rows (GoTrue's FKs).
+ * id (FOR UPDATE), and only then writes: it deletes sessions (their
+ * refresh_tokens and mfa_amr_claims rows go by GoTrue's ON DELETE CASCADE,
+ * each locked as it is deleted), then the user's session-less refresh
+ * tokens, then inserts the audit row. Two logouts of one user therefore queue
+ * on the session locks instead of deadlocking, whatever their scopes.
+ * Supabase Auth's refresh locks a refresh token row, then its session, both
+ * FOR UPDATE SKIP LOCKED, so it never waits on a logout; a logout waits only
+ * for a refresh that locked first. Its own /logout deletes in scan order, not
+ * id order: racing it on a user with several sessions can deadlock, and
+ * PostgreSQL then aborts one side (here LOGOUT_ERROR, nothing deleted).
+ * The isolation specs in specs/ exercise each race.
  */
 #include "postgres.h"
 

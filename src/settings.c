@@ -13,6 +13,8 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/timestamp.h"
@@ -52,6 +54,7 @@ static bool current_jwks_valid = false;
 
 /* jwt_secret (or app.settings.jwt_secret) as an HMAC key, rebuilt on change. */
 static jcv_key *secret_key = NULL;
+#define SECRET_SETTING "jcv_logout.jwt_secret"
 
 /* GUC variables */
 static char *jwt_secret = NULL;
@@ -77,16 +80,55 @@ void		_PG_init(void);
 
 static bool check_jwks(char **newval, void **extra, GucSource source);
 static void assign_jwks(const char *newval, void *extra);
+/*
+ * ALTER DATABASE, ALTER ROLE and a function's SET clause store a value in
+ * pg_db_role_setting or pg_proc.proconfig, which every role may read; they
+ * validate it with source PGC_S_TEST. Warn then: a secret belongs in
+ * postgresql.conf or ALTER SYSTEM. Check hook for secret settings.
+ */
+static bool
+warn_if_stored_in_readable_catalog(char **newval, void **extra pg_attribute_unused(),
+								   GucSource source)
+{
+	if (source == PGC_S_TEST && *newval != NULL && (*newval)[0] != '\0')
+		ereport(WARNING,
+				(errmsg("this secret is being stored where every role can read it"),
+				 errdetail("Settings made with ALTER DATABASE, ALTER ROLE or a function's SET clause are kept in catalogs readable by PUBLIC."),
+				 errhint("Set it in postgresql.conf or with ALTER SYSTEM instead.")));
+	return true;
+}
+
+/*
+ * Loaded by a query rather than preloaded: until now the secret was a
+ * placeholder, which PostgreSQL lets every role read with SHOW. Say so in
+ * the server log (never to the client, never the value).
+ */
+static void
+log_if_secret_was_exposed(void)
+{
+	const char *placeholder;
+
+	if (process_shared_preload_libraries_in_progress || debug_query_string == NULL)
+		return;
+	placeholder = GetConfigOption(SECRET_SETTING, true, false);
+	if (placeholder != NULL && placeholder[0] != '\0')
+		ereport(LOG,
+				(errmsg("jcv_logout was loaded after %s was set, which every role could read until now",
+						SECRET_SETTING),
+				 errhint("Add jcv_logout to shared_preload_libraries or session_preload_libraries.")));
+}
 
 void
 _PG_init(void)
 {
-	DefineCustomStringVariable("jcv_logout.jwt_secret",
+	log_if_secret_was_exposed();
+
+	DefineCustomStringVariable(SECRET_SETTING,
 							   "Secret that signs HS256/HS384/HS512 access tokens.",
 							   "When empty, app.settings.jwt_secret is used if a privileged source set it.",
 							   &jwt_secret, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
+							   warn_if_stored_in_readable_catalog, NULL, NULL);
 	DefineCustomStringVariable("jcv_logout.jwks",
 							   "JSON Web Key Set whose keys verify access tokens (RS*, PS*, ES256, ES384, EdDSA, HS*).",
 							   "As Supabase Auth publishes it at /auth/v1/.well-known/jwks.json. Checked when set.",

@@ -15,19 +15,16 @@
 /*
  * Errors that mean GoTrue's schema is absent or not the shape we expect are
  * the auth store's fault (SUPABASE_ERROR); anything else is a logout failure
- * when the statement writes, and the store's when it only reads. The
- * original message goes to the server log only.
+ * when the statement writes, and the store's when it only reads. That holds
+ * for lock_timeout and statement_timeout too: the caller sees one of the
+ * three codes and the aborted statement has deleted nothing. The original
+ * message goes to the server log only.
  */
 static void
 raise_store_error(ErrorData *edata, bool read_only)
 {
 	switch (edata->sqlerrcode)
 	{
-		case ERRCODE_QUERY_CANCELED:
-		case ERRCODE_ADMIN_SHUTDOWN:
-			/* statement_timeout, a cancel or a shutdown: not ours to rename */
-			ReThrowError(edata);
-			break;
 		case ERRCODE_INVALID_SCHEMA_NAME:
 		case ERRCODE_UNDEFINED_TABLE:
 		case ERRCODE_UNDEFINED_COLUMN:

@@ -85,10 +85,22 @@ def b64(data):
 
 
 def raw_hs256(header_json, payload_json, secret=SECRET):
-    """A correctly signed token from exact header and payload bytes."""
-    signing_input = b64(header_json.encode()) + "." + b64(payload_json.encode())
+    """A correctly signed token from exact header and payload text (or bytes)."""
+    def as_bytes(part):
+        return part if isinstance(part, bytes) else part.encode()
+    signing_input = b64(as_bytes(header_json)) + "." + b64(as_bytes(payload_json))
     mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + b64(mac)
+
+
+def with_raw_claim(name, raw_json, **changes):
+    """Claims JSON whose claim `name` is the exact JSON text raw_json."""
+    marker = "@RAW@"
+    return json.dumps(claims(**{name: marker}, **changes)).replace('"%s"' % marker, raw_json)
+
+
+def nested_array(depth):
+    return "[" * depth + "]" * depth
 
 
 def noncanonical_signature(token):
@@ -170,6 +182,49 @@ def tokens():
     yield "payload_array", raw_hs256(hs_header, json.dumps([claims()]))
     yield "payload_not_json", raw_hs256(hs_header, "sub=" + ALICE)
     yield "payload_nul", raw_hs256(hs_header, json.dumps(claims(email="a\u0000b")))
+
+    # Hostile input (README "Bad input"): every one correctly signed, so the
+    # answer is what parsing and the claim rules make of it.
+    yield "hostile_exp_huge_integer", raw_hs256(hs_header, with_raw_claim("exp", "99999999999999999999"))
+    yield "hostile_exp_int64_min", raw_hs256(hs_header, with_raw_claim("exp", "-9223372036854775808"))
+    yield "hostile_exp_overflow_real", raw_hs256(hs_header, with_raw_claim("exp", "1e400"))
+    yield "hostile_exp_1e300", raw_hs256(hs_header, with_raw_claim("exp", "1e300"))
+    yield "hostile_exp_beyond_double", raw_hs256(hs_header, with_raw_claim("exp", "9007199254740993"))
+    yield "hostile_exp_negative", hs(claims(exp=-1))
+    yield "hostile_exp_boolean", hs(claims(exp=True))
+    yield "hostile_exp_infinity", raw_hs256(hs_header, with_raw_claim("exp", "Infinity"))
+    yield "hostile_exp_nan", raw_hs256(hs_header, with_raw_claim("exp", "NaN"))
+    yield "hostile_exp_duplicated", raw_hs256(
+        hs_header, json.dumps(claims())[:-1] + ', "exp": %d}' % LONG_AGO)
+    yield "hostile_iat_1e308", hs(claims(iat=1e308))
+    yield "hostile_nbf_minus_1e308", hs(claims(nbf=-1e308))
+    yield "hostile_nested_1000", raw_hs256(hs_header, with_raw_claim("user_metadata", nested_array(1000)))
+    yield "hostile_nested_10000", raw_hs256(hs_header, with_raw_claim("user_metadata", nested_array(10000)))
+    yield "hostile_nested_header", raw_hs256('{"alg":"HS256","x":%s}' % nested_array(10000), json.dumps(claims()))
+    yield "hostile_unicode_claims", hs(claims(email="\u00e4lice+\U0001f600@\u0645\u062b\u0627\u0644.example",
+                                              user_metadata={"full_name": "A\u0301lice \u202eecila"}))
+    yield "hostile_sub_fullwidth_digit", hs(claims(sub="\uff11" + ALICE[1:]))
+    yield "hostile_session_cyrillic_a", hs(claims(session_id="\u0430" + ALICE_S1[1:]))
+    yield "hostile_sub_json_escapes", raw_hs256(
+        hs_header, json.dumps(claims()).replace('"sub": "1', '"sub": "\\u0031'))
+    yield "hostile_sub_array", hs(claims(sub=[ALICE]))
+    yield "hostile_session_object", hs(claims(session_id={"id": ALICE_S1}))
+    yield "hostile_aud_nested_array", hs(claims(aud=[["authenticated"]]))
+    yield "hostile_invalid_utf8", raw_hs256(
+        hs_header.encode(), json.dumps(claims(email="@X@")).encode().replace(b"@X@", b"\xff\xfe"))
+    yield "hostile_overlong_utf8", raw_hs256(
+        hs_header.encode(), json.dumps(claims(email="@X@")).encode().replace(b"@X@", b"\xc0\xaf"))
+    yield "hostile_lone_surrogate", raw_hs256(hs_header, json.dumps(claims(email="@X@")).replace("@X@", "\\ud800"))
+    yield "hostile_raw_nul_byte", raw_hs256(
+        hs_header.encode(), json.dumps(claims(email="@X@")).encode().replace(b"@X@", b"a\x00b"))
+    yield "hostile_utf8_bom", raw_hs256(hs_header, "\ufeff" + json.dumps(claims()))
+    yield "hostile_json_whitespace", raw_hs256(" " + hs_header + "\n", "\t" + json.dumps(claims()) + " ")
+    yield "hostile_trailing_garbage", raw_hs256(hs_header, json.dumps(claims()) + "{}")
+    yield "hostile_alg_lower_case", raw_hs256('{"alg":"hs256","typ":"JWT"}', json.dumps(claims()))
+    yield "hostile_alg_with_nul", raw_hs256('{"alg":"HS256\\u0000","typ":"JWT"}', json.dumps(claims()))
+    yield "hostile_typ_number", raw_hs256('{"alg":"HS256","typ":1}', json.dumps(claims()))
+    yield "hostile_kid_6000_chars", hs(claims(), headers={"kid": "k" * 6000})
+    yield "hostile_signature_6000_bytes", header + "." + payload + "." + b64(b"\x00" * 6000)
 
 
     yield from mint_jwks.tokens(claims, randomized)

@@ -31,13 +31,16 @@ run_suite() {
   rm -f "$log"
 }
 
-# pg_regress through pg_virtualenv; every test listed in REGRESS must report.
+# pg_regress and pg_isolation_regress (ISOLATION) through a throwaway
+# cluster; every test listed in REGRESS and ISOLATION must report.
 regression_suite() {
   local log expected ran
   log=$(mktemp)
   bash test/virtualenv.sh make installcheck >"$log" 2>&1
   cat "$log"
-  [ -s regression.diffs ] && head -n 300 regression.diffs
+  for diffs in regression.diffs output_iso/regression.diffs; do
+    [ -s "$diffs" ] && head -n 300 "$diffs"
+  done
   expected=$(make -s print-regress | wc -w)
   ran=$(grep -Ec ' \.\.\. (ok|FAILED|failed)( |$)' "$log")
   rm -f "$log"
@@ -72,6 +75,20 @@ run_suite "pg_regress" regression_suite
 # on a cluster of its own: it creates Supabase's API roles, which would change
 # what the pg_regress suites see. One line per case.
 run_suite "postgrest replay" bash test/virtualenv.sh /usr/bin/python3 test/postgrest_replay.py
+
+# The pure token code alone: unit tests, then the fuzz targets for a bounded
+# time (FUZZ_SECONDS per target; fuzz/run.sh alone defaults to 60).
+run_suite "unit tests" bash test/unit/run.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} run_suite "fuzzing" bash fuzz/run.sh
+
+# Nothing the extension logs holds a token or the secret, at debug5.
+run_suite "log secrets" bash test/virtualenv.sh sh -c 'make -s isolation-fixture >/dev/null && /usr/bin/python3 test/log_secrets.py'
+
+# Every pg_regress suite again with the server under valgrind memcheck (ends by
+# reinstalling the normal build). JCV_SKIP_SANITIZERS=1 skips it locally.
+if [ -z "${JCV_SKIP_SANITIZERS:-}" ]; then
+  run_suite "sanitizers" bash test/sanitizers.sh
+fi
 
 # The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
 run_suite "pg_cron purge" bash test/pg_cron_purge.sh

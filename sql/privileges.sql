@@ -1,0 +1,166 @@
+-- Privileges: what a role that is not superuser can and cannot do. The
+-- token is the only authority; the secret is out of its reach; objects it
+-- plants are never used by the extension's SECURITY DEFINER functions.
+
+-- Every function of the extension is SECURITY DEFINER with a fixed
+-- search_path (none listed = all are). The one exception is the procedure
+-- auth_purge_sessions_batched: PostgreSQL refuses COMMIT in a SECURITY
+-- DEFINER procedure or one with SET, so it switches to the owner and that
+-- search_path itself around each batch (tested in admin.sql).
+SELECT p.oid::regprocedure AS function_without_fixed_search_path
+  FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
+   AND (NOT p.prosecdef OR p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}')
+   AND p.oid <> 'auth_purge_sessions_batched(interval, integer)'::regprocedure;
+
+CREATE ROLE regress_jcv_attacker;
+GRANT USAGE ON SCHEMA jcv_test TO regress_jcv_attacker;
+GRANT SELECT ON jcv_test.tokens TO regress_jcv_attacker;
+GRANT CREATE ON SCHEMA public TO regress_jcv_attacker;
+CREATE SCHEMA regress_jcv_plant AUTHORIZATION regress_jcv_attacker;
+
+-- Until the library is loaded in a backend, jcv_logout.jwt_secret is only a
+-- placeholder, which PostgreSQL lets every role read: a fresh session that
+-- has not called the extension yet shows the secret. (Setting it is safe:
+-- the value is re-checked when the library loads.) Hence the README's
+-- shared_preload_libraries / session_preload_libraries requirement.
+SET ROLE regress_jcv_attacker;
+SHOW jcv_logout.jwt_secret;
+SET jcv_logout.jwt_secret = 'mine';
+SELECT jcv_test.dry_logout(jcv_test.token('wrong_secret')) AS own_secret_discarded_on_load;
+SHOW jcv_logout.jwt_secret;
+RESET ROLE;
+
+-- With the library preloaded, the secret is superuser-only from the start
+ALTER DATABASE :"DBNAME" SET session_preload_libraries = 'jcv_logout';
+\c
+SET ROLE regress_jcv_attacker;
+SHOW jcv_logout.jwt_secret;
+SELECT current_setting('jcv_logout.jwt_secret');
+SELECT current_setting('jcv_logout.jwt_secret', true);
+SELECT count(*) AS in_pg_settings FROM pg_settings WHERE name LIKE 'jcv_logout.jwt%';
+SELECT count(*) AS in_show_all FROM pg_show_all_settings() WHERE name LIKE 'jcv_logout.jwt%';
+SELECT count(*) FROM pg_file_settings;
+SELECT pg_read_file('postgresql.auto.conf');
+-- ... except in pg_db_role_setting, which PUBLIC may read: a secret stored
+-- with ALTER DATABASE or ALTER ROLE is visible to every role (README).
+SELECT setting AS readable_in_pg_db_role_setting
+  FROM pg_db_role_setting, unnest(setconfig) AS setting
+ WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND setting LIKE 'jcv_logout.jwt_secret=%';
+
+-- It cannot be set, by any route
+SET jcv_logout.jwt_secret = 'mine';
+SELECT set_config('jcv_logout.jwt_secret', 'mine', false);
+ALTER ROLE regress_jcv_attacker SET jcv_logout.jwt_secret = 'mine';
+CREATE FUNCTION regress_jcv_plant.with_my_secret() RETURNS int LANGUAGE sql
+  SET jcv_logout.jwt_secret = 'mine' AS 'SELECT 1';
+ALTER SYSTEM SET jcv_logout.jwt_secret = 'mine';
+-- not even as the owner of the database, nor through app.settings.jwt_secret
+RESET ROLE;
+ALTER DATABASE :"DBNAME" OWNER TO regress_jcv_attacker;
+SET ROLE regress_jcv_attacker;
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'mine';
+SET app.settings.jwt_secret = 'mine';
+ALTER DATABASE :"DBNAME" SET app.settings.jwt_secret = 'mine';
+RESET app.settings.jwt_secret;
+RESET ROLE;
+ALTER DATABASE :"DBNAME" OWNER TO CURRENT_USER;
+
+-- Storing the secret in a readable catalog warns; ALTER SYSTEM (or
+-- postgresql.conf) keeps it where only superusers can read.
+CREATE FUNCTION jcv_test.with_secret() RETURNS int LANGUAGE sql
+  SET jcv_logout.jwt_secret = 'function-level-secret' AS 'SELECT 1';
+DROP FUNCTION jcv_test.with_secret();
+ALTER ROLE regress_jcv_attacker SET jcv_logout.jwt_secret = 'role-level-secret';
+ALTER ROLE regress_jcv_attacker RESET jcv_logout.jwt_secret;
+ALTER SYSTEM SET jcv_logout.jwt_secret = 'system-level-secret';
+SET ROLE regress_jcv_attacker;
+SELECT count(*) AS system_secret_in_pg_db_role_setting
+  FROM pg_db_role_setting, unnest(setconfig) AS setting
+ WHERE setting LIKE '%system-level-secret%';
+SELECT count(*) FROM pg_file_settings;
+RESET ROLE;
+ALTER SYSTEM RESET jcv_logout.jwt_secret;
+
+-- Forged request.jwt.claims / request.headers delete nothing without a
+-- valid token
+SET ROLE regress_jcv_attacker;
+BEGIN;
+SELECT set_config('request.jwt.claims',
+       '{"sub": "11111111-1111-4111-8111-111111111111", "session_id": "aaaaaaaa-0000-4000-8000-000000000001", "role": "service_role"}', true);
+SELECT jcv_test.dry_logout(NULL) AS claims_alone;
+SELECT set_config('request.headers',
+       json_build_object('authorization', 'Bearer ' || jcv_test.token('alg_none'))::text, true) <> '' AS headers_set;
+SELECT jcv_test.dry_logout(NULL) AS unsigned_token_in_headers;
+SELECT set_config('request.headers',
+       json_build_object('authorization', 'Bearer ' || jcv_test.token('wrong_secret'))::text, true) <> '' AS headers_set;
+SELECT jcv_test.dry_logout(NULL) AS foreign_signature_in_headers;
+SELECT set_config('request.headers',
+       '{"authorization": "Bearer ' || jcv_test.token('alice_s1') || '", "authorization": "Bearer x"}', true) <> '' AS headers_set;
+SELECT jcv_test.dry_logout(NULL) AS duplicated_authorization_header;
+SELECT set_config('request.headers', '["authorization", "Bearer x"]', true) <> '' AS headers_set;
+SELECT jcv_test.dry_logout(NULL) AS headers_not_an_object;
+SELECT set_config('request.headers', '{"authorization": ["Bearer x"]}', true) <> '' AS headers_set;
+SELECT jcv_test.dry_logout(NULL) AS authorization_not_a_string;
+ROLLBACK;
+RESET ROLE;
+SELECT * FROM jcv_test.login_state;
+
+-- Objects planted in public and in the caller's own schema, first in its
+-- search_path: tables named like Supabase Auth's, a uuid "=" that matches
+-- everything, text "=", jsonb "?" and "->", now(), gen_random_uuid(). Each
+-- records a hit when used.
+SET ROLE regress_jcv_attacker;
+CREATE TABLE regress_jcv_plant.hits (what text);
+CREATE FUNCTION regress_jcv_plant.hit(what text) RETURNS boolean LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO regress_jcv_plant.hits VALUES (what); RETURN true; END $$;
+CREATE FUNCTION regress_jcv_plant.uuid_eq(uuid, uuid) RETURNS boolean LANGUAGE sql AS
+  $$ SELECT regress_jcv_plant.hit('uuid =') $$;
+CREATE OPERATOR regress_jcv_plant.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = regress_jcv_plant.uuid_eq);
+CREATE OPERATOR public.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = regress_jcv_plant.uuid_eq);
+CREATE FUNCTION regress_jcv_plant.text_eq(text, text) RETURNS boolean LANGUAGE sql AS
+  $$ SELECT regress_jcv_plant.hit('text =') $$;
+CREATE OPERATOR regress_jcv_plant.= (LEFTARG = text, RIGHTARG = text, FUNCTION = regress_jcv_plant.text_eq);
+CREATE FUNCTION regress_jcv_plant.jsonb_exists(jsonb, text) RETURNS boolean LANGUAGE sql AS
+  $$ SELECT regress_jcv_plant.hit('jsonb ?') $$;
+CREATE OPERATOR regress_jcv_plant.? (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = regress_jcv_plant.jsonb_exists);
+CREATE FUNCTION regress_jcv_plant.jsonb_get(jsonb, text) RETURNS jsonb LANGUAGE sql AS
+  $$ SELECT regress_jcv_plant.hit('jsonb ->')::text::jsonb $$;
+CREATE OPERATOR regress_jcv_plant.-> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = regress_jcv_plant.jsonb_get);
+CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS
+  $$ SELECT CASE WHEN regress_jcv_plant.hit('now()') THEN '2000-01-01'::timestamptz END $$;
+CREATE FUNCTION public.gen_random_uuid() RETURNS uuid LANGUAGE sql AS
+  $$ SELECT CASE WHEN regress_jcv_plant.hit('gen_random_uuid()') THEN '00000000-0000-0000-0000-0000000000ff'::uuid END $$;
+CREATE TABLE regress_jcv_plant.users (id uuid);
+CREATE TABLE regress_jcv_plant.sessions (id uuid);
+CREATE TABLE regress_jcv_plant.refresh_tokens (id uuid);
+CREATE TABLE regress_jcv_plant.audit_log_entries (id uuid);
+-- (the token is read first: the test's own SQL helpers are not pinned)
+SELECT jcv_test.token('alice_s1') AS alice_s1 \gset
+SET search_path = regress_jcv_plant, public, pg_catalog;
+-- the plants are live for ordinary queries in this search_path ...
+SELECT 'aaaaaaaa-0000-4000-8000-000000000001'::uuid = '00000000-0000-0000-0000-000000000000'::uuid AS planted_uuid_eq;
+SELECT what FROM regress_jcv_plant.hits;
+DELETE FROM regress_jcv_plant.hits;
+-- ... but a real logout in that search_path never touches them
+BEGIN;
+SELECT auth_logout(:'alice_s1', 'others');
+SELECT count(*) AS planted_objects_used FROM regress_jcv_plant.hits;
+RESET ROLE;
+SELECT * FROM jcv_test.login_state;
+SELECT payload->>'action' AS action, created_at = pg_catalog.now() AS written_now
+  FROM auth.audit_log_entries;
+ROLLBACK;
+RESET ROLE;
+RESET search_path;
+
+DROP OPERATOR public.= (uuid, uuid);
+DROP FUNCTION public.now();
+DROP FUNCTION public.gen_random_uuid();
+DROP SCHEMA regress_jcv_plant CASCADE;
+REVOKE ALL ON SCHEMA jcv_test FROM regress_jcv_attacker;
+REVOKE ALL ON jcv_test.tokens FROM regress_jcv_attacker;
+REVOKE CREATE ON SCHEMA public FROM regress_jcv_attacker;
+DROP ROLE regress_jcv_attacker;
+ALTER DATABASE :"DBNAME" RESET session_preload_libraries;

@@ -1,0 +1,321 @@
+/*
+ * test_pure.c
+ *	  Unit tests of the pure token code (src/base64url.c, src/jwt_verify.c)
+ *	  at its edges: base64url canonical form, Bearer stripping, the
+ *	  request.headers reader, uuid rules and time claims at the boundaries.
+ *	  Prints "unit_<case> ... ok|FAILED" per case (test/run_all.sh counts
+ *	  them); exits 1 if any failed. Run: bash test/unit/run.sh
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "base64url.h"
+#include "jwks.h"
+#include "jwt_verify.h"
+
+#define SECRET "unit-test-secret-with-at-least-32-characters"
+#define NOW 1764000000.0
+#define ALICE "11111111-1111-4111-8111-111111111111"
+#define SESSION "aaaaaaaa-0000-4000-8000-000000000001"
+#define MAX_TOKEN 8192
+#define HS256_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+static int	failures = 0;
+
+static void
+check(const char *name, int ok)
+{
+	printf("unit_%s ... %s\n", name, ok ? "ok" : "FAILED");
+	if (!ok)
+		failures++;
+}
+
+static const char alphabet[] =
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Reference encoder, unpadded base64url. */
+static size_t
+encode(const unsigned char *src, size_t len, char *dst)
+{
+	size_t		out = 0;
+	unsigned	acc = 0;
+	int			bits = 0;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		acc = (acc << 8) | src[i];
+		bits += 8;
+		while (bits >= 6)
+		{
+			bits -= 6;
+			dst[out++] = alphabet[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		dst[out++] = alphabet[(acc << (6 - bits)) & 63];
+	dst[out] = '\0';
+	return out;
+}
+
+/* An HS256 token over exact header and payload JSON. */
+static char *
+sign(const char *header, const char *payload)
+{
+	char	   *token = malloc(2 * (strlen(header) + strlen(payload)) + 128);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	size_t		len = encode((const unsigned char *) header, strlen(header), token);
+
+	token[len++] = '.';
+	len += encode((const unsigned char *) payload, strlen(payload), token + len);
+	HMAC(EVP_sha256(), SECRET, (int) strlen(SECRET), (unsigned char *) token, len,
+		 mac, &mac_len);
+	token[len++] = '.';
+	encode(mac, mac_len, token + len);
+	return token;
+}
+
+
+/* The HMAC key for SECRET, made once: keys live as long as their setting. */
+static jcv_key *
+secret_key(void)
+{
+	static jcv_key *key = NULL;
+
+	if (key == NULL)
+		key = jcv_hmac_key_new((const unsigned char *) SECRET, strlen(SECRET));
+	return key;
+}
+
+static jcv_status
+verify_with(const char *payload, double leeway, jcv_claims *claims)
+{
+	jcv_keyring keys = {secret_key(), NULL};
+	jcv_policy	policy = {"authenticated", NULL, NOW, leeway, MAX_TOKEN};
+	char	   *token = sign(HS256_HEADER, payload);
+	jcv_status	status = jcv_verify_token(token, strlen(token), &keys, &policy, claims);
+
+	free(token);
+	return status;
+}
+
+/* Claims with the given exp/nbf/iat JSON text (NULL: left out). */
+static jcv_status
+verify_times(const char *exp, const char *nbf, const char *iat, double leeway)
+{
+	char		payload[512];
+	jcv_claims	claims;
+
+	snprintf(payload, sizeof(payload),
+			 "{\"aud\":\"authenticated\",\"sub\":\"" ALICE "\"%s%s%s%s%s%s}",
+			 exp ? ",\"exp\":" : "", exp ? exp : "",
+			 nbf ? ",\"nbf\":" : "", nbf ? nbf : "",
+			 iat ? ",\"iat\":" : "", iat ? iat : "");
+	return verify_with(payload, leeway, &claims);
+}
+
+static jcv_status
+verify_ids(const char *sub, const char *session_id, jcv_claims *claims)
+{
+	char		payload[512];
+
+	snprintf(payload, sizeof(payload),
+			 "{\"aud\":\"authenticated\",\"exp\":4102444800,\"sub\":%s%s%s}",
+			 sub, session_id ? ",\"session_id\":" : "", session_id ? session_id : "");
+	return verify_with(payload, 0, claims);
+}
+
+static int
+decodes_to(const char *text, size_t text_len, const char *expected, size_t expected_len)
+{
+	unsigned char buf[BASE64URL_DECODED_MAX(64)];
+	size_t		len = 0;
+
+	if (!base64url_decode(text, text_len, buf, &len))
+		return expected == NULL;
+	return expected != NULL && len == expected_len && memcmp(buf, expected, len) == 0;
+}
+
+static void
+test_base64url(void)
+{
+	unsigned char all[256];
+	char		text[400];
+	unsigned char back[BASE64URL_DECODED_MAX(400)];
+	size_t		text_len,
+				back_len = 0;
+	int			round_trips = 1;
+
+	check("b64_empty", decodes_to("", 0, "", 0));
+	check("b64_one_char_refused", decodes_to("A", 1, NULL, 0));
+	check("b64_five_chars_refused", decodes_to("AAAAA", 5, NULL, 0));
+	check("b64_two_chars", decodes_to("AA", 2, "\0", 1));
+	check("b64_two_chars_nonzero_tail_refused", decodes_to("AB", 2, NULL, 0));
+	check("b64_three_chars", decodes_to("AAA", 3, "\0\0", 2));
+	check("b64_three_chars_nonzero_tail_refused", decodes_to("AAB", 3, NULL, 0));
+	check("b64_url_alphabet", decodes_to("-_8", 3, "\xfb\xff", 2));
+	check("b64_standard_alphabet_refused", decodes_to("+/8", 3, NULL, 0));
+	check("b64_padding_refused", decodes_to("AA==", 4, NULL, 0));
+	check("b64_space_refused", decodes_to("A AA", 4, NULL, 0));
+	check("b64_nul_refused", decodes_to("A\0AA", 4, NULL, 0));
+	check("b64_high_byte_refused", decodes_to("AA\xff" "A", 4, NULL, 0));
+
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char) i;
+	for (size_t len = 0; len <= sizeof(all) && round_trips; len++)
+	{
+		text_len = encode(all, len, text);
+		round_trips = base64url_decode(text, text_len, back, &back_len) &&
+			back_len == len && memcmp(back, all, len) == 0;
+	}
+	check("b64_round_trip_every_length", round_trips);
+}
+
+static int
+strips_to(const char *value, int expect_scheme, const char *expected)
+{
+	const char *token = value;
+	size_t		len = strlen(value);
+	int			had_scheme = jcv_strip_bearer_scheme(&token, &len);
+
+	if (had_scheme != expect_scheme)
+		return 0;
+	return len == strlen(expected) && strncmp(token, expected, len) == 0;
+}
+
+static void
+test_bearer(void)
+{
+	check("bearer_stripped", strips_to("Bearer abc", 1, "abc"));
+	check("bearer_any_case", strips_to("bEaReR abc", 1, "abc"));
+	check("bearer_many_spaces", strips_to("Bearer    abc", 1, "abc"));
+	check("bearer_alone_not_a_scheme", strips_to("Bearer", 0, "Bearer"));
+	check("bearer_space_only_empty_token", strips_to("Bearer ", 1, ""));
+	check("bearer_without_space_kept", strips_to("Bearerabc", 0, "Bearerabc"));
+	check("bearer_tab_kept", strips_to("Bearer\tabc", 0, "Bearer\tabc"));
+	check("basic_kept", strips_to("Basic abc", 0, "Basic abc"));
+	check("bearer_empty_input", strips_to("", 0, ""));
+	check("bearer_short_input", strips_to("Bear", 0, "Bear"));
+}
+
+static int
+header_is(const char *json, const char *expected)
+{
+	char	   *value = jcv_authorization_from_headers(json);
+	int			ok = (value == NULL) ? expected == NULL
+		: (expected != NULL && strcmp(value, expected) == 0);
+
+	free(value);
+	return ok;
+}
+
+static void
+test_headers(void)
+{
+	check("headers_null", header_is(NULL, NULL));
+	check("headers_empty", header_is("", NULL));
+	check("headers_not_json", header_is("not json", NULL));
+	check("headers_authorization", header_is("{\"authorization\":\"Bearer x\"}", "Bearer x"));
+	check("headers_name_is_lower_case", header_is("{\"Authorization\":\"Bearer x\"}", NULL));
+	check("headers_value_not_string", header_is("{\"authorization\":1}", NULL));
+	check("headers_duplicated", header_is("{\"authorization\":\"a\",\"authorization\":\"b\"}", NULL));
+	check("headers_array", header_is("[\"authorization\",\"x\"]", NULL));
+	check("headers_nul_escape", header_is("{\"authorization\":\"a\\u0000b\"}", NULL));
+}
+
+static void
+test_uuids(void)
+{
+	jcv_claims	claims;
+
+	check("uuid_canonical",
+		  verify_ids("\"" ALICE "\"", NULL, &claims) == JCV_OK &&
+		  strcmp(claims.sub, ALICE) == 0 && !claims.has_session_id);
+	check("uuid_upper_case_lowered",
+		  verify_ids("\"11111111-1111-4111-8111-11111111111A\"", "\"AAAAAAAA-0000-4000-8000-000000000001\"", &claims) == JCV_OK &&
+		  strcmp(claims.sub, "11111111-1111-4111-8111-11111111111a") == 0 &&
+		  claims.has_session_id && strcmp(claims.session_id, SESSION) == 0);
+	check("uuid_braces_refused",
+		  verify_ids("\"{" ALICE "}\"", NULL, &claims) == JCV_BAD_CLAIMS);
+	check("uuid_without_hyphens_refused",
+		  verify_ids("\"11111111111141118111111111111111\"", NULL, &claims) == JCV_BAD_CLAIMS);
+	check("uuid_hyphen_misplaced_refused",
+		  verify_ids("\"1111111-11111-4111-8111-111111111111\"", NULL, &claims) == JCV_BAD_CLAIMS);
+	check("uuid_non_hex_refused",
+		  verify_ids("\"g1111111-1111-4111-8111-111111111111\"", NULL, &claims) == JCV_BAD_CLAIMS);
+	check("uuid_too_long_refused",
+		  verify_ids("\"" ALICE "1\"", NULL, &claims) == JCV_BAD_CLAIMS);
+	check("uuid_nul_escape_refused",
+		  verify_ids("\"11111111-1111-4111-8111-11111111111\\u0000\"", NULL, &claims) == JCV_MALFORMED);
+	check("session_nil_means_none",
+		  verify_ids("\"" ALICE "\"", "\"00000000-0000-0000-0000-000000000000\"", &claims) == JCV_OK &&
+		  !claims.has_session_id);
+	check("session_number_refused",
+		  verify_ids("\"" ALICE "\"", "1", &claims) == JCV_BAD_CLAIMS);
+	check("session_null_refused",
+		  verify_ids("\"" ALICE "\"", "null", &claims) == JCV_BAD_CLAIMS);
+}
+
+static void
+test_times(void)
+{
+	check("exp_equal_now_expired", verify_times("1764000000", NULL, NULL, 0) == JCV_EXPIRED);
+	check("exp_just_after_now", verify_times("1764000000.5", NULL, NULL, 0) == JCV_OK);
+	check("exp_plus_leeway_equal_now_expired", verify_times("1763999999", NULL, NULL, 1) == JCV_EXPIRED);
+	check("exp_within_leeway", verify_times("1763999999", NULL, NULL, 2) == JCV_OK);
+	check("exp_missing", verify_times(NULL, NULL, NULL, 0) == JCV_BAD_CLAIMS);
+	check("exp_string", verify_times("\"4102444800\"", NULL, NULL, 0) == JCV_BAD_CLAIMS);
+	check("exp_negative_zero", verify_times("-0.0", NULL, NULL, 0) == JCV_EXPIRED);
+	check("exp_huge_real", verify_times("1e308", NULL, NULL, 0) == JCV_OK);
+	check("exp_overflow_real", verify_times("1e309", NULL, NULL, 0) == JCV_MALFORMED);
+	check("nbf_equal_now", verify_times("4102444800", "1764000000", NULL, 0) == JCV_OK);
+	check("nbf_after_now", verify_times("4102444800", "1764000000.5", NULL, 0) == JCV_NOT_YET_VALID);
+	check("nbf_within_leeway", verify_times("4102444800", "1764000001", NULL, 1) == JCV_OK);
+	check("nbf_beyond_leeway", verify_times("4102444800", "1764000001.5", NULL, 1) == JCV_NOT_YET_VALID);
+	check("iat_equal_now_plus_leeway", verify_times("4102444800", NULL, "1764000030", 30) == JCV_OK);
+	check("iat_beyond_leeway", verify_times("4102444800", NULL, "1764000030.5", 30) == JCV_NOT_YET_VALID);
+	check("iat_boolean", verify_times("4102444800", NULL, "true", 0) == JCV_BAD_CLAIMS);
+}
+
+static void
+test_structure(void)
+{
+	jcv_keyring keys = {secret_key(), NULL};
+	jcv_keyring no_keys = {NULL, NULL};
+	jcv_policy	policy = {"authenticated", NULL, NOW, 0, MAX_TOKEN};
+	jcv_claims	claims;
+	char	   *token = sign(HS256_HEADER,
+							 "{\"aud\":\"authenticated\",\"exp\":4102444800,\"sub\":\"" ALICE "\"}");
+	size_t		len = strlen(token);
+
+	check("token_valid", jcv_verify_token(token, len, &keys, &policy, &claims) == JCV_OK);
+	policy.max_token_bytes = len;
+	check("token_at_cap", jcv_verify_token(token, len, &keys, &policy, &claims) == JCV_OK);
+	policy.max_token_bytes = len - 1;
+	check("token_over_cap", jcv_verify_token(token, len, &keys, &policy, &claims) == JCV_TOO_LARGE);
+	policy.max_token_bytes = MAX_TOKEN;
+	check("token_no_key", jcv_verify_token(token, len, &no_keys, &policy, &claims) == JCV_ALG_NOT_ALLOWED);
+	check("token_missing", jcv_verify_token(NULL, 0, &keys, &policy, &claims) == JCV_MISSING);
+	check("token_truncated_signature",
+		  jcv_verify_token(token, len - 1, &keys, &policy, &claims) != JCV_OK);
+	token[len - 2] = token[len - 2] == 'A' ? 'B' : 'A';
+	check("token_altered_signature",
+		  jcv_verify_token(token, len, &keys, &policy, &claims) == JCV_BAD_SIGNATURE);
+	free(token);
+}
+
+int
+main(void)
+{
+	test_base64url();
+	test_bearer();
+	test_headers();
+	test_uuids();
+	test_times();
+	test_structure();
+	return failures == 0 ? 0 : 1;
+}
