@@ -5,6 +5,7 @@ for users whose sessions the purge ends (idle) and for the others (active).
 A call that waits for the purge's row locks is slow by the time it waited.
   purge_logouts.py USERS SECRET STOP_FILE   (libpq's PG* variables name the database)
 """
+import hashlib
 import json
 import os
 import random
@@ -15,13 +16,16 @@ import time
 import jwt
 import psycopg
 
+# A steady trickle of logouts (each ends all 4 sessions of its user): enough
+# to meet the purge's locks, too few to end a noticeable share of sessions.
+PAUSE_SECONDS = 0.01
+
 users, secret, stop_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 now = int(time.time())
 
 
 def token(user):
     """An access token for the user's first session (session n = user)."""
-    import hashlib
     user_id = hashlib.md5(f"user{user}".encode()).hexdigest()
     session_id = hashlib.md5(f"session{user}".encode()).hexdigest()
     fmt = lambda h: f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -46,6 +50,7 @@ with psycopg.connect(autocommit=True) as conn:
             outcome = (error.diag.message_primary or "error").split(":")[0]
         calls[kind].append(time.perf_counter() - start)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        time.sleep(PAUSE_SECONDS)
 
 result = {kind: {"calls": len(v), "max_ms": round(max(v) * 1000, 1) if v else None,
                  "median_ms": round(statistics.median(v) * 1000, 2) if v else None}
