@@ -43,6 +43,17 @@ SELECT * FROM jcv_test.login_state;
 SELECT payload->'traits' AS traits FROM auth.audit_log_entries;
 ROLLBACK;
 
+-- A user id with zero bytes is copied whole (the audit row names that user)
+BEGIN;
+INSERT INTO auth.users (instance_id, id, aud, role, email, raw_user_meta_data, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-000000000000', '00000000-0000-4000-8000-000000000d00',
+        'authenticated', 'authenticated', 'zero@example.com', '{}', now(), now());
+INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal)
+VALUES ('00000000-0000-4000-8000-00000000d001', '00000000-0000-4000-8000-000000000d00', now(), now(), 'aal1');
+SELECT auth_logout_session('00000000-0000-4000-8000-00000000d001');
+SELECT payload->>'actor_id' AS actor_id FROM auth.audit_log_entries;
+ROLLBACK;
+
 -- Inside a PostgREST request (service_role key): PostgREST's error form
 BEGIN;
 SELECT set_config('request.method', 'POST', true) AS in_request;

@@ -255,9 +255,13 @@ auth_logout_session(PG_FUNCTION_ARGS)
 
 	if (run_statement(&find_session_user, &session_id, false) > 0)
 	{
-		user_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		pg_uuid_t  *owner = palloc(sizeof(pg_uuid_t));
+
 		/* Copied out of the tuple table, which the next statement frees. */
-		user_id = UUIDPGetDatum((pg_uuid_t *) pnstrdup((char *) DatumGetUUIDP(user_id), UUID_LEN));
+		memcpy(owner, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull)),
+			   sizeof(pg_uuid_t));
+		user_id = UUIDPGetDatum(owner);
 
 		run_statement(&lock_user_session_ids, &user_id, false);
 		/* Gone while we waited for the lock: nothing left to revoke. */
