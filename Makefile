@@ -3,6 +3,7 @@
 MODULE_big = jcv_logout
 OBJS = \
 	src/base64url.o \
+	src/json_scan.o \
 	src/jwks.o \
 	src/jwt_verify.o \
 	src/request_claims.o \
@@ -73,9 +74,14 @@ isolation-fixture:
 	$(PSQL) -d isolation_regression -f test/isolation_fixture.sql
 
 # Verification benchmark (bench/, not a test): pure C, no server needed.
-BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/jwks.c src/base64url.c
-bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/jwks.h src/base64url.h
+BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/json_scan.c src/jwks.c src/base64url.c
+bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/json_scan.h src/jwks.h src/base64url.h
 	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ $(BENCH_SOURCES) -ljansson -lcrypto -lm
 bench-verify: bench/verify_bench
 	bash bench/run_verify.sh
 .PHONY: bench-verify
+
+# Benchmarks (bench/results.md); never part of installcheck.
+bench:
+	bash bench/run.sh
+.PHONY: bench

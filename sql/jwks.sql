@@ -159,6 +159,9 @@ BEGIN
   END LOOP;
 END
 $$;
-SELECT pg_temp.resident_kb() - :resident_before < 4096 AS grew_less_than_4mb;
+-- (under valgrind, whose own shadow memory grows with every allocation,
+-- the bound is not meaningful: the plain runs check it)
+SELECT pg_catalog.pg_read_file('/proc/self/maps') LIKE '%vgpreload%'
+       OR pg_temp.resident_kb() - :resident_before < 4096 AS grew_less_than_4mb;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es384')) AS p384_kid_renamed_by_last_set;
 RESET jcv_logout.jwks;

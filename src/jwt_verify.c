@@ -8,18 +8,33 @@
  */
 #include "jwt_verify.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "base64url.h"
+#include "json_scan.h"
 
-#define JSON_PARSE_FLAGS JSON_REJECT_DUPLICATES
 #define BEARER_SCHEME "bearer"
+#define TOKEN_TYPE "JWT"
+/* Longer than any algorithm name we implement: such an alg is unknown. */
+#define ALG_NAME_BUFFER 16
+/* Scratch space for tokens up to about this size lives on the stack. */
+#define STACK_SCRATCH_BYTES 4096
+
+/* Header members we read, in the order of header_members(). */
+enum
+{
+	HEADER_ALG, HEADER_TYP, HEADER_KID, HEADER_CRIT, HEADER_MEMBER_COUNT
+};
+
+/* Claims we read, in the order of claim_members(). */
+enum
+{
+	CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_AUD, CLAIM_ISS, CLAIM_SUB,
+	CLAIM_SESSION_ID, CLAIM_MEMBER_COUNT
+};
 
 /* A token split into its three base64url segments. */
 typedef struct jws_parts
@@ -104,23 +119,18 @@ split_jws(const char *token, size_t len, jws_parts *parts)
 		parts->signature_len > 0;
 }
 
-/* Decodes one segment into buf and parses it as a JSON object. */
-static json_t *
-decode_json_object(const char *segment, size_t len, unsigned char *buf)
+/*
+ * Decodes one segment into buf and scans it as a JSON object, filling the
+ * members (whose values then point into buf).
+ */
+static bool
+decode_json_object(const char *segment, size_t len, unsigned char *buf,
+				   json_scan_member *members, size_t member_count)
 {
 	size_t		decoded_len;
-	json_t	   *value;
-	json_error_t error;
 
-	if (!base64url_decode(segment, len, buf, &decoded_len))
-		return NULL;
-	value = json_loadb((const char *) buf, decoded_len, JSON_PARSE_FLAGS, &error);
-	if (value != NULL && !json_is_object(value))
-	{
-		json_decref(value);
-		return NULL;
-	}
-	return value;
+	return base64url_decode(segment, len, buf, &decoded_len) &&
+		json_scan_object((const char *) buf, decoded_len, members, member_count);
 }
 
 /*
@@ -152,30 +162,36 @@ select_key(const jcv_alg *alg, const char *kid, const jcv_keyring *keys,
 /*
  * Header rules: alg names an algorithm we implement, typ (if any) is JWT,
  * no crit (we implement no extensions, so RFC 7515 says refuse); then the
- * key is chosen.
+ * key is chosen. kid_buf (as long as the header) receives the kid unescaped.
  */
 static jcv_status
-check_header(json_t *header, const jcv_keyring *keys, const jcv_alg **alg,
-			 jcv_key **key)
+check_header(const json_scan_member *header, const jcv_keyring *keys,
+			 char *kid_buf, size_t kid_buf_size, const jcv_alg **alg, jcv_key **key)
 {
-	json_t	   *alg_value = json_object_get(header, "alg");
-	json_t	   *typ = json_object_get(header, "typ");
-	json_t	   *kid = json_object_get(header, "kid");
+	const json_scan_value *typ = &header[HEADER_TYP].value;
+	const json_scan_value *kid = &header[HEADER_KID].value;
+	char		alg_name[ALG_NAME_BUFFER];
+	size_t		unused_len;
 
-	if (!json_is_string(alg_value))
+	if (header[HEADER_ALG].value.type != JSON_SCAN_STRING)
 		return JCV_MALFORMED;
-	if (typ != NULL &&
-		(!json_is_string(typ) || strcasecmp(json_string_value(typ), "JWT") != 0))
+	if (typ->type != JSON_SCAN_ABSENT &&
+		!json_scan_string_equals_ascii_nocase(typ, TOKEN_TYPE, strlen(TOKEN_TYPE)))
 		return JCV_HEADER_REFUSED;
-	if (json_object_get(header, "crit") != NULL)
+	if (header[HEADER_CRIT].value.type != JSON_SCAN_ABSENT)
 		return JCV_HEADER_REFUSED;
-	if (kid != NULL && !json_is_string(kid))
+	if (kid->type != JSON_SCAN_ABSENT && kid->type != JSON_SCAN_STRING)
 		return JCV_MALFORMED;
 
-	*alg = jcv_alg_by_name(json_string_value(alg_value));
-	if (*alg == NULL)
+	if (!json_scan_string_copy(&header[HEADER_ALG].value, alg_name, sizeof(alg_name),
+							   &unused_len) ||
+		(*alg = jcv_alg_by_name(alg_name)) == NULL)
 		return JCV_ALG_NOT_ALLOWED;
-	return select_key(*alg, kid ? json_string_value(kid) : NULL, keys, key);
+	if (kid->type == JSON_SCAN_ABSENT)
+		return select_key(*alg, NULL, keys, key);
+	if (!json_scan_string_copy(kid, kid_buf, kid_buf_size, &unused_len))
+		return JCV_MALFORMED;	/* cannot happen: kid_buf is as long as the header */
+	return select_key(*alg, kid_buf, keys, key);
 }
 
 static jcv_status
@@ -203,35 +219,42 @@ jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1])
 	for (int i = 0; i < JCV_UUID_TEXT_LEN; i++)
 	{
 		bool		hyphen_place = (i == 8 || i == 13 || i == 18 || i == 23);
+		char		c = text[i];
 
-		if (hyphen_place ? text[i] != '-' : !isxdigit((unsigned char) text[i]))
+		/* ASCII rules, not the locale's (isxdigit may take more). */
+		if (c >= 'A' && c <= 'F')
+			c += 'a' - 'A';
+		if (hyphen_place ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return false;
-		out[i] = (char) tolower((unsigned char) text[i]);
+		out[i] = c;
 	}
 	out[JCV_UUID_TEXT_LEN] = '\0';
 	return true;
 }
 
-static bool
-copy_uuid(json_t *value, char out[JCV_UUID_TEXT_LEN + 1])
+bool
+jcv_copy_uuid_value(const json_scan_value *value, char out[JCV_UUID_TEXT_LEN + 1])
 {
-	return json_is_string(value) &&
-		jcv_copy_uuid(json_string_value(value), json_string_length(value), out);
+	char		text[JCV_UUID_TEXT_LEN + 1];
+	size_t		len;
+
+	/* A longer string does not fit text, and is no uuid either. */
+	return json_scan_string_copy(value, text, sizeof(text), &len) &&
+		jcv_copy_uuid(text, len, out);
 }
 
 static bool
-audience_matches(json_t *aud, const char *audience)
+audience_matches(const json_scan_value *aud, const char *audience)
 {
-	size_t		i;
-	json_t	   *member;
+	const char *cursor = NULL;
+	json_scan_value member;
+	size_t		audience_len = strlen(audience);
 
-	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), audience) == 0;
-	if (!json_is_array(aud))
-		return false;
-	json_array_foreach(aud, i, member)
+	if (aud->type == JSON_SCAN_STRING)
+		return json_scan_string_equals(aud, audience, audience_len);
+	while (json_scan_array_next(aud, &cursor, &member))
 	{
-		if (json_is_string(member) && strcmp(json_string_value(member), audience) == 0)
+		if (json_scan_string_equals(&member, audience, audience_len))
 			return true;
 	}
 	return false;
@@ -239,35 +262,34 @@ audience_matches(json_t *aud, const char *audience)
 
 /* A time claim, if present, is a JSON number (integer or fraction). */
 static bool
-read_time_claim(json_t *payload, const char *name, bool *present, double *value)
+read_time_claim(const json_scan_value *claim, bool *present, double *value)
 {
-	json_t	   *claim = json_object_get(payload, name);
-
-	*present = claim != NULL;
-	if (claim == NULL)
+	*present = claim->type != JSON_SCAN_ABSENT;
+	if (!*present)
 		return true;
-	if (!json_is_number(claim))
+	if (claim->type != JSON_SCAN_NUMBER)
 		return false;
-	*value = json_number_value(claim);
+	*value = json_scan_number(claim);
 	return isfinite(*value);
 }
 
 static jcv_status
-check_claims(json_t *payload, const jcv_policy *policy, jcv_claims *claims)
+check_claims(const json_scan_member *payload, const jcv_policy *policy,
+			 jcv_claims *claims)
 {
 	bool		present;
 	double		exp,
 				nbf,
 				iat;
-	json_t	   *session_id;
+	const json_scan_value *session_id = &payload[CLAIM_SESSION_ID].value;
 
-	if (!read_time_claim(payload, "exp", &present, &exp) || !present)
+	if (!read_time_claim(&payload[CLAIM_EXP].value, &present, &exp) || !present)
 		return JCV_BAD_CLAIMS;
-	if (!read_time_claim(payload, "nbf", &present, &nbf))
+	if (!read_time_claim(&payload[CLAIM_NBF].value, &present, &nbf))
 		return JCV_BAD_CLAIMS;
 	if (present && nbf > policy->now + policy->leeway)
 		return JCV_NOT_YET_VALID;
-	if (!read_time_claim(payload, "iat", &present, &iat))
+	if (!read_time_claim(&payload[CLAIM_IAT].value, &present, &iat))
 		return JCV_BAD_CLAIMS;
 	if (present && iat > policy->now + policy->leeway)
 		return JCV_NOT_YET_VALID;
@@ -275,23 +297,19 @@ check_claims(json_t *payload, const jcv_policy *policy, jcv_claims *claims)
 		return JCV_EXPIRED;
 
 	if (policy->audience != NULL && policy->audience[0] != '\0' &&
-		!audience_matches(json_object_get(payload, "aud"), policy->audience))
+		!audience_matches(&payload[CLAIM_AUD].value, policy->audience))
 		return JCV_BAD_AUDIENCE;
-	if (policy->issuer != NULL && policy->issuer[0] != '\0')
-	{
-		json_t	   *iss = json_object_get(payload, "iss");
+	if (policy->issuer != NULL && policy->issuer[0] != '\0' &&
+		!json_scan_string_equals(&payload[CLAIM_ISS].value, policy->issuer,
+								 strlen(policy->issuer)))
+		return JCV_BAD_ISSUER;
 
-		if (!json_is_string(iss) || strcmp(json_string_value(iss), policy->issuer) != 0)
-			return JCV_BAD_ISSUER;
-	}
-
-	if (!copy_uuid(json_object_get(payload, "sub"), claims->sub))
+	if (!jcv_copy_uuid_value(&payload[CLAIM_SUB].value, claims->sub))
 		return JCV_BAD_CLAIMS;
-	session_id = json_object_get(payload, "session_id");
 	claims->has_session_id = false;
-	if (session_id != NULL)
+	if (session_id->type != JSON_SCAN_ABSENT)
 	{
-		if (!copy_uuid(session_id, claims->session_id))
+		if (!jcv_copy_uuid_value(session_id, claims->session_id))
 			return JCV_BAD_CLAIMS;
 		claims->has_session_id = strcmp(claims->session_id, JCV_NIL_UUID) != 0;
 	}
@@ -304,10 +322,26 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 				 const jcv_policy *policy, jcv_claims *claims)
 {
 	jws_parts	parts;
+	unsigned char stack_scratch[STACK_SCRATCH_BYTES];
 	unsigned char *buf;
+	char	   *kid_buf;
+	size_t		decoded_max = BASE64URL_DECODED_MAX(len);
 	size_t		signature_len;
-	json_t	   *header;
-	json_t	   *payload;
+	json_scan_member header[HEADER_MEMBER_COUNT] = {
+		[HEADER_ALG] = {.name = "alg"},
+		[HEADER_TYP] = {.name = "typ"},
+		[HEADER_KID] = {.name = "kid"},
+		[HEADER_CRIT] = {.name = "crit"},
+	};
+	json_scan_member payload[CLAIM_MEMBER_COUNT] = {
+		[CLAIM_EXP] = {.name = "exp"},
+		[CLAIM_NBF] = {.name = "nbf"},
+		[CLAIM_IAT] = {.name = "iat"},
+		[CLAIM_AUD] = {.name = "aud"},
+		[CLAIM_ISS] = {.name = "iss"},
+		[CLAIM_SUB] = {.name = "sub"},
+		[CLAIM_SESSION_ID] = {.name = "session_id"},
+	};
 	const jcv_alg *alg = NULL;
 	jcv_key    *key = NULL;
 	jcv_status	status;
@@ -319,19 +353,24 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 	if (!split_jws(token, len, &parts))
 		return JCV_MALFORMED;
 
-	/* One scratch buffer, reused for each segment in turn. */
-	buf = malloc(BASE64URL_DECODED_MAX(len));
+	/*
+	 * One scratch buffer, reused for each segment in turn, and room after it
+	 * for the kid unescaped (never longer than the decoded header).
+	 */
+	buf = (2 * decoded_max + 1 <= sizeof(stack_scratch)) ? stack_scratch
+		: malloc(2 * decoded_max + 1);
 	if (buf == NULL)
 		return JCV_OUT_OF_MEMORY;
+	kid_buf = (char *) buf + decoded_max;
 
-	header = decode_json_object(parts.header, parts.header_len, buf);
-	if (header == NULL)
+	if (!decode_json_object(parts.header, parts.header_len, buf, header,
+							HEADER_MEMBER_COUNT))
 	{
-		free(buf);
+		if (buf != stack_scratch)
+			free(buf);
 		return JCV_MALFORMED;
 	}
-	status = check_header(header, keys, &alg, &key);
-	json_decref(header);
+	status = check_header(header, keys, kid_buf, decoded_max + 1, &alg, &key);
 
 	if (status == JCV_OK)
 	{
@@ -342,16 +381,14 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 	}
 	if (status == JCV_OK)
 	{
-		payload = decode_json_object(parts.payload, parts.payload_len, buf);
-		if (payload == NULL)
+		if (!decode_json_object(parts.payload, parts.payload_len, buf, payload,
+								CLAIM_MEMBER_COUNT))
 			status = JCV_MALFORMED;
 		else
-		{
 			status = check_claims(payload, policy, claims);
-			json_decref(payload);
-		}
 	}
-	free(buf);
+	if (buf != stack_scratch)
+		free(buf);
 	return status;
 }
 
@@ -374,19 +411,21 @@ jcv_strip_bearer_scheme(const char **token, size_t *len)
 char *
 jcv_authorization_from_headers(const char *headers_json)
 {
-	json_error_t error;
-	json_t	   *headers;
-	json_t	   *authorization;
-	char	   *value = NULL;
+	json_scan_member authorization = {.name = "authorization"};
+	const json_scan_value *header = &authorization.value;
+	char	   *value;
+	size_t		value_len;
 
 	if (headers_json == NULL || headers_json[0] == '\0')
 		return NULL;
-	headers = json_loads(headers_json, JSON_PARSE_FLAGS, &error);
-	if (headers == NULL)
+	if (!json_scan_object(headers_json, strlen(headers_json), &authorization, 1) ||
+		header->type != JSON_SCAN_STRING)
 		return NULL;
-	authorization = json_object_get(headers, "authorization");
-	if (json_is_string(authorization))
-		value = strdup(json_string_value(authorization));
-	json_decref(headers);
+	value = malloc(header->len + 1);
+	if (value != NULL && !json_scan_string_copy(header, value, header->len + 1, &value_len))
+	{
+		free(value);
+		value = NULL;
+	}
 	return value;
 }

@@ -2,7 +2,7 @@
  * jwt_verify.h
  *	  Verification of Supabase Auth access tokens (JWS compact form).
  *
- * Pure C (jansson, OpenSSL): no PostgreSQL headers, so the parser can be
+ * Pure C (OpenSSL): no PostgreSQL headers, so the parser can be
  * fuzzed and unit-tested alone. The algorithm is always decided by the
  * configured key, never by the token's header.
  */
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "json_scan.h"
 #include "jwks.h"
 
 #define JCV_UUID_TEXT_LEN 36
@@ -81,6 +82,10 @@ extern jcv_status jcv_verify_token(const char *token, size_t len,
  * in lower case (GoTrue writes lower case; PostgreSQL prints it).
  */
 extern bool jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1]);
+
+/* As jcv_copy_uuid, for a JSON string value (unescaped first). */
+extern bool jcv_copy_uuid_value(const json_scan_value *value,
+								char out[JCV_UUID_TEXT_LEN + 1]);
 
 /* A short, token-free sentence for each status. */
 extern const char *jcv_status_message(jcv_status status);

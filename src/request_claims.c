@@ -6,43 +6,33 @@
 
 #include <string.h>
 
-#include <jansson.h>
+#include "json_scan.h"
+
+/* Claims we read, in the order of the members in jcv_read_request_claims. */
+enum
+{
+	REQUEST_SESSION_ID, REQUEST_ROLE, REQUEST_SUB, REQUEST_MEMBER_COUNT
+};
 
 static bool
-role_has_no_session(json_t *role)
+role_has_no_session(const json_scan_value *role)
 {
-	const char *name;
-
-	if (!json_is_string(role))
-		return false;
-	name = json_string_value(role);
-	return strcmp(name, JCV_ANON_ROLE) == 0 || strcmp(name, JCV_SERVICE_ROLE) == 0;
-}
-
-/* A string member that holds a uuid, copied to out. */
-static bool
-uuid_member(json_t *object, const char *name, char out[JCV_UUID_TEXT_LEN + 1])
-{
-	json_t	   *value = json_object_get(object, name);
-
-	return json_is_string(value) &&
-		jcv_copy_uuid(json_string_value(value), json_string_length(value), out);
+	return json_scan_string_equals(role, JCV_ANON_ROLE, strlen(JCV_ANON_ROLE)) ||
+		json_scan_string_equals(role, JCV_SERVICE_ROLE, strlen(JCV_SERVICE_ROLE));
 }
 
 static bool
-read_claims_object(json_t *object, jcv_claims *claims)
+read_claims_object(const json_scan_member *object, jcv_claims *claims)
 {
-	if (!json_is_object(object))
-		return false;
-	if (json_object_get(object, "session_id") == NULL ||
-		role_has_no_session(json_object_get(object, "role")))
+	if (object[REQUEST_SESSION_ID].value.type == JSON_SCAN_ABSENT ||
+		role_has_no_session(&object[REQUEST_ROLE].value))
 		return true;
-	if (!uuid_member(object, "session_id", claims->session_id))
+	if (!jcv_copy_uuid_value(&object[REQUEST_SESSION_ID].value, claims->session_id))
 		return false;
 	/* GoTrue's way of saying "no session", as in auth_logout */
 	if (strcmp(claims->session_id, JCV_NIL_UUID) == 0)
 		return true;
-	if (!uuid_member(object, "sub", claims->sub))
+	if (!jcv_copy_uuid_value(&object[REQUEST_SUB].value, claims->sub))
 		return false;
 	claims->has_session_id = true;
 	return true;
@@ -51,19 +41,18 @@ read_claims_object(json_t *object, jcv_claims *claims)
 bool
 jcv_read_request_claims(const char *claims_json, jcv_claims *claims)
 {
-	json_error_t error;
-	json_t	   *object;
-	bool		usable;
+	json_scan_member object[REQUEST_MEMBER_COUNT] = {
+		[REQUEST_SESSION_ID] = {.name = "session_id"},
+		[REQUEST_ROLE] = {.name = "role"},
+		[REQUEST_SUB] = {.name = "sub"},
+	};
 
 	memset(claims, 0, sizeof(*claims));
 	/* Outside PostgREST there are no claims; PostgREST sets {"role":"anon"}. */
 	if (claims_json == NULL || claims_json[0] == '\0')
 		return true;
 
-	object = json_loads(claims_json, JSON_REJECT_DUPLICATES, &error);
-	if (object == NULL)
-		return false;
-	usable = read_claims_object(object, claims);
-	json_decref(object);
-	return usable;
+	return json_scan_object(claims_json, strlen(claims_json), object,
+							REQUEST_MEMBER_COUNT) &&
+		read_claims_object(object, claims);
 }

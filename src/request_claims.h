@@ -3,7 +3,7 @@
  *	  Reads PostgREST's request.jwt.claims: the claims of a JWT that PostgREST
  *	  has already verified, as the JSON object it sets for every request.
  *
- * Pure C (jansson): no PostgreSQL headers.
+ * Pure C: no PostgreSQL headers.
  */
 #ifndef JCV_REQUEST_CLAIMS_H
 #define JCV_REQUEST_CLAIMS_H

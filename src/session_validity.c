@@ -14,10 +14,8 @@
 #include "session_validity.h"
 #include "settings.h"
 
-#define NOT_AFTER_COLUMN 3
-#define CREATED_AT_COLUMN 4
-#define UPDATED_AT_COLUMN 5
-#define REFRESHED_AT_COLUMN 6
+/* Where the times start in JCV_SESSION_COLUMNS (after id and user_id) */
+#define FIRST_TIME_COLUMN 3
 
 /* Both timestamp types hold microseconds since 2000-01-01 as an int64. */
 static bool
@@ -48,18 +46,33 @@ read_time(HeapTuple row, TupleDesc desc, int column, TimestampTz *value)
 void
 jcv_session_from_row(HeapTuple row, TupleDesc desc, jcv_session_times *times)
 {
-	TimestampTz updated_at;
-	bool		has_updated_at;
+	bool		present[JCV_SESSION_TIME_COUNT];
+	TimestampTz values[JCV_SESSION_TIME_COUNT];
 
-	times->has_not_after = read_time(row, desc, NOT_AFTER_COLUMN, &times->not_after);
-	times->has_created_at = read_time(row, desc, CREATED_AT_COLUMN, &times->created_at);
-	has_updated_at = read_time(row, desc, UPDATED_AT_COLUMN, &updated_at);
+	for (int i = 0; i < JCV_SESSION_TIME_COUNT; i++)
+		present[i] = read_time(row, desc, FIRST_TIME_COLUMN + i, &values[i]);
+	jcv_session_from_times(present, values, times);
+}
+
+void
+jcv_session_from_times(const bool present[JCV_SESSION_TIME_COUNT],
+					   const TimestampTz values[JCV_SESSION_TIME_COUNT],
+					   jcv_session_times *times)
+{
+	TimestampTz updated_at = values[JCV_SESSION_UPDATED_AT];
+	bool		has_updated_at = present[JCV_SESSION_UPDATED_AT];
+
+	times->has_not_after = present[JCV_SESSION_NOT_AFTER];
+	times->not_after = values[JCV_SESSION_NOT_AFTER];
+	times->has_created_at = present[JCV_SESSION_CREATED_AT];
+	times->created_at = values[JCV_SESSION_CREATED_AT];
 
 	/*
 	 * refreshed_at is a timestamp WITHOUT time zone holding UTC (GoTrue's
 	 * UpdateOnlyRefreshInfo): read in UTC, its value is the instant itself.
 	 */
-	times->has_last_active = read_time(row, desc, REFRESHED_AT_COLUMN, &times->last_active);
+	times->has_last_active = present[JCV_SESSION_REFRESHED_AT];
+	times->last_active = values[JCV_SESSION_REFRESHED_AT];
 	if (times->has_last_active)
 		return;
 	times->has_last_active = has_updated_at || times->has_created_at;

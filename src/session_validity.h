@@ -19,6 +19,16 @@
 #define JCV_SESSION_COLUMNS "id, user_id, not_after, created_at, updated_at, refreshed_at"
 #define JCV_SESSION_ID_COLUMN 1
 
+/* The time columns of JCV_SESSION_COLUMNS, in order. */
+typedef enum jcv_session_time
+{
+	JCV_SESSION_NOT_AFTER,
+	JCV_SESSION_CREATED_AT,
+	JCV_SESSION_UPDATED_AT,
+	JCV_SESSION_REFRESHED_AT,
+	JCV_SESSION_TIME_COUNT
+} jcv_session_time;
+
 /* The lifetime facts of one session; a missing time is simply not known. */
 typedef struct jcv_session_times
 {
@@ -32,6 +42,11 @@ typedef struct jcv_session_times
 
 /* Reads the JCV_SESSION_COLUMNS of a row. */
 extern void jcv_session_from_row(HeapTuple row, TupleDesc desc, jcv_session_times *times);
+
+/* The same from the time columns' values (present: not NULL). */
+extern void jcv_session_from_times(const bool present[JCV_SESSION_TIME_COUNT],
+								   const TimestampTz values[JCV_SESSION_TIME_COUNT],
+								   jcv_session_times *times);
 
 /*
  * GoTrue's CheckValidity: past not_after, past jcv_logout.session_timebox

@@ -20,7 +20,7 @@
  * three codes and the aborted statement has deleted nothing. The original
  * message goes to the server log only.
  */
-static void
+void
 raise_store_error(ErrorData *edata, bool read_only)
 {
 	switch (edata->sqlerrcode)

@@ -34,6 +34,12 @@ extern uint64 run_statement(saved_statement *stmt, Datum *values, bool read_only
 extern uint64 run_statement_with_nulls(saved_statement *stmt, Datum *values,
 									   const char *nulls, bool read_only);
 
+/*
+ * Raises a caught error of reading or writing the auth schema as
+ * run_statement does (for other readers of the auth tables).
+ */
+extern void raise_store_error(ErrorData *edata, bool read_only) pg_attribute_noreturn();
+
 /* A uuid argument from its (already validated) text form. */
 extern Datum uuid_datum(const char *text_form);
 

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The test cluster's server runs as postgres: unable to read a 0700 directory,
+# it would silently load the system-installed extension instead of the package's.
+chmod 755 "$work"
 mkdir "$work/jcv-logout"
 git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$work/jcv-logout"
 

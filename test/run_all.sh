@@ -70,6 +70,8 @@ make -s install >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 run_suite "tokens" tokens_reproducible
 run_suite "META.json" /usr/bin/python3 test/check_meta.py
 run_suite "pg_regress" regression_suite
+# A few iterations of every benchmark, so bench/ does not rot; no timing judged.
+run_suite "bench smoke" bash bench/run.sh --smoke
 
 # PostgREST's requests replayed over the wire by a real client (psycopg 3),
 # on a cluster of its own: it creates Supabase's API roles, which would change
