@@ -26,8 +26,10 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "audit.h"
 #include "caller_token.h"
 #include "errors.h"
+#include "logout.h"
 #include "session_validity.h"
 #include "settings.h"
 #include "spi_statement.h"
@@ -79,31 +81,12 @@ static saved_statement delete_user_sessions = {
  * The only index leading to user_id is (instance_id, user_id); GoTrue writes
  * the nil instance_id, rows inserted by hand may have NULL.
  */
-static saved_statement delete_sessionless_refresh_tokens = {
+saved_statement delete_sessionless_refresh_tokens = {
 	.sql = "DELETE FROM auth.refresh_tokens"
 	" WHERE (instance_id = '00000000-0000-0000-0000-000000000000' OR instance_id IS NULL)"
 	" AND user_id = $1::pg_catalog.text AND session_id IS NULL",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
-};
-
-/* GoTrue's audit payload: keys in its (sorted) order, actor_name only if set. */
-static saved_statement insert_audit_entry = {
-	.sql = "INSERT INTO auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)"
-	" SELECT '00000000-0000-0000-0000-000000000000', pg_catalog.gen_random_uuid(),"
-	"  CASE WHEN u.raw_user_meta_data ? 'full_name' THEN"
-	"   pg_catalog.json_build_object('action', $2, 'actor_id', u.id,"
-	"    'actor_name', u.raw_user_meta_data -> 'full_name',"
-	"    'actor_username', coalesce(NULLIF(u.phone, ''), u.email, ''),"
-	"    'actor_via_sso', u.is_sso_user, 'log_type', 'account')"
-	"  ELSE"
-	"   pg_catalog.json_build_object('action', $2, 'actor_id', u.id,"
-	"    'actor_username', coalesce(NULLIF(u.phone, ''), u.email, ''),"
-	"    'actor_via_sso', u.is_sso_user, 'log_type', 'account')"
-	"  END, pg_catalog.now(), ''"
-	" FROM auth.users u WHERE u.id = $1",
-	.nargs = 2,
-	.argtypes = {UUIDOID, TEXTOID}
 };
 
 static logout_scope
@@ -229,11 +212,7 @@ auth_logout(PG_FUNCTION_ARGS)
 	}
 
 	if (jcv_audit)
-	{
-		Datum		audit_args[2] = {user_id, CStringGetTextDatum("logout")};
-
-		run_statement(&insert_audit_entry, audit_args, false);
-	}
+		jcv_audit_logout(user_id);
 
 	SPI_finish();
 

@@ -54,4 +54,17 @@ extern void jcv_session_from_times(const bool present[JCV_SESSION_TIME_COUNT],
  */
 extern bool jcv_session_has_ended(const jcv_session_times *times, TimestampTz now);
 
+/*
+ * The same rule in SQL, for set-based queries over auth.sessions s: now_sql
+ * is the moment (timestamptz), timebox_sql and idle_sql are intervals, NULL
+ * for no limit. A missing time ends nothing (comparisons with NULL fail);
+ * refreshed_at holds UTC without a time zone; GREATEST skips NULLs, so the
+ * fallback is the later of updated_at and created_at, as above.
+ */
+#define JCV_SESSION_ENDED_SQL(now_sql, timebox_sql, idle_sql) \
+	"(s.not_after < " now_sql \
+	" OR s.created_at < " now_sql " - " timebox_sql \
+	" OR coalesce(s.refreshed_at AT TIME ZONE 'UTC', GREATEST(s.updated_at, s.created_at))" \
+	" < " now_sql " - " idle_sql ")"
+
 #endif							/* JCV_SESSION_VALIDITY_H */

@@ -25,6 +25,7 @@
 PG_MODULE_MAGIC;
 
 #define DEFAULT_AUDIENCE "authenticated"
+#define DEFAULT_AUTH_ADMIN_ROLE "supabase_auth_admin"
 #define DEFAULT_MAX_TOKEN_BYTES 8192
 #define MIN_MAX_TOKEN_BYTES 64
 #define MAX_MAX_TOKEN_BYTES (1024 * 1024)
@@ -65,6 +66,7 @@ static int	max_token_bytes = DEFAULT_MAX_TOKEN_BYTES;
 bool		jcv_audit = true;
 int			jcv_session_timebox = 0;
 int			jcv_idle_timeout = 0;
+char	   *jcv_auth_admin_role = NULL;
 int			jcv_error_format_setting = JCV_ERROR_FORMAT_AUTO;
 
 static const struct config_enum_entry error_format_options[] = {
@@ -162,6 +164,11 @@ _PG_init(void)
 							"Longest a session may stay unrefreshed (from refreshed_at); 0 disables the limit.",
 							NULL, &jcv_idle_timeout, 0, 0, INT_MAX, PGC_SUSET,
 							GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomStringVariable("jcv_logout.auth_admin_role",
+							   "Role Supabase Auth connects as; its password changes keep the current session.",
+							   "The logout trigger leaves password changes made with this session_user to Supabase Auth, which ends the other sessions itself. Empty: every password change ends all sessions.",
+							   &jcv_auth_admin_role, DEFAULT_AUTH_ADMIN_ROLE, PGC_SUSET, 0,
+							   NULL, NULL, NULL);
 	DefineCustomEnumVariable("jcv_logout.error_format",
 							 "How errors are raised: auto (PostgREST form inside a PostgREST request), postgrest or plain.",
 							 NULL, &jcv_error_format_setting, JCV_ERROR_FORMAT_AUTO,

@@ -18,6 +18,7 @@ typedef enum jcv_error_format
 extern bool jcv_audit;
 extern int	jcv_session_timebox;
 extern int	jcv_idle_timeout;
+extern char *jcv_auth_admin_role;
 extern int	jcv_error_format_setting;
 
 /*

@@ -49,6 +49,13 @@ raise_store_error(ErrorData *edata, bool read_only)
 uint64
 run_statement(saved_statement *stmt, Datum *values, bool read_only)
 {
+	return run_statement_with_nulls(stmt, values, NULL, read_only);
+}
+
+uint64
+run_statement_with_nulls(saved_statement *stmt, Datum *values, const char *nulls,
+						 bool read_only)
+{
 	MemoryContext caller_context = CurrentMemoryContext;
 	uint64		processed = 0;
 
@@ -65,7 +72,7 @@ run_statement(saved_statement *stmt, Datum *values, bool read_only)
 			SPI_keepplan(plan);
 			stmt->plan = plan;
 		}
-		rc = SPI_execute_plan(stmt->plan, values, NULL, read_only, 0);
+		rc = SPI_execute_plan(stmt->plan, values, nulls, read_only, 0);
 		if (rc < 0)
 			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 		processed = SPI_processed;

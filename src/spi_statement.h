@@ -10,7 +10,7 @@
 
 #include "executor/spi.h"
 
-#define SAVED_STATEMENT_MAX_ARGS 2
+#define SAVED_STATEMENT_MAX_ARGS 7
 
 /* One prepared, saved statement, planned on first use in a backend. */
 typedef struct saved_statement
@@ -29,6 +29,10 @@ typedef struct saved_statement
  * pass through unchanged.
  */
 extern uint64 run_statement(saved_statement *stmt, Datum *values, bool read_only);
+
+/* As run_statement, with SPI's nulls array ('n' marks a NULL argument). */
+extern uint64 run_statement_with_nulls(saved_statement *stmt, Datum *values,
+									   const char *nulls, bool read_only);
 
 /*
  * Raises a caught error of reading or writing the auth schema as

@@ -9,6 +9,7 @@ packages=(
   libjansson-dev libssl-dev
   python3-jwt python3-cryptography   # the independent token signer (PyJWT)
   python3-psycopg                    # a real client: server-side bind parameters
+  postgresql-15-cron                 # the scheduled purge (test/pg_cron_purge.sh)
   debhelper dpkg-dev postgresql-all  # the Debian package build (pg_buildext)
   clang libclang-rt-14-dev           # libFuzzer + sanitizers (fuzz/run.sh)
   valgrind                           # memcheck run (test/sanitizers.sh)

@@ -92,5 +92,8 @@ if [ -z "${JCV_SKIP_SANITIZERS:-}" ]; then
   run_suite "sanitizers" bash test/sanitizers.sh
 fi
 
+# The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
+run_suite "pg_cron purge" bash test/pg_cron_purge.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,640 @@
+/*
+ * admin.c
+ *	  Ending sessions without the user's token, for admins and for the
+ *	  lifecycle rules: auth_logout_user, auth_logout_session, the idle and
+ *	  expired session purge, and the opt-in trigger on auth.users that ends
+ *	  every session of a user whose password changes, who is banned or who is
+ *	  soft-deleted.
+ *
+ * Lock order, as in logout.c: a user's sessions are locked FOR UPDATE in id
+ * order before anything is deleted. The purge never waits for a row lock on
+ * a session: it takes them with SKIP LOCKED, so it cannot deadlock with a
+ * logout, and leaves a session that a logout or a refresh holds to that
+ * transaction (or to the next purge).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "audit.h"
+#include "errors.h"
+#include "logout.h"
+#include "session_validity.h"
+#include "settings.h"
+#include "spi_statement.h"
+
+PG_FUNCTION_INFO_V1(auth_logout_user);
+PG_FUNCTION_INFO_V1(auth_logout_session);
+PG_FUNCTION_INFO_V1(auth_purge_sessions);
+PG_FUNCTION_INFO_V1(auth_purge_sessions_batched);
+PG_FUNCTION_INFO_V1(auth_enable_logout_triggers);
+PG_FUNCTION_INFO_V1(auth_disable_logout_triggers);
+PG_FUNCTION_INFO_V1(jcv_logout_user_changed);
+
+#define EXTENSION_NAME "jcv_logout"
+#define LOGOUT_TRIGGER_NAME "jcv_logout_on_user_change"
+#define LOGOUT_TRIGGER_FUNCTION "jcv_logout_user_changed"
+
+/* Sessions one purge statement deletes: short statements, few locks each. */
+#define PURGE_BATCH_SIZE 5000
+#define MIN_PURGE_BATCH_SIZE 1
+#define MAX_PURGE_BATCH_SIZE 100000
+
+/* Admin actions as the audit row's traits name them. */
+#define ACTION_LOGOUT_USER "auth_logout_user"
+#define ACTION_LOGOUT_SESSION "auth_logout_session"
+#define ACTION_PASSWORD_CHANGED "password_changed"
+#define ACTION_USER_BANNED "user_banned"
+#define ACTION_USER_DELETED "user_deleted"
+
+/* What one admin logout removed. */
+typedef struct revoked_counts
+{
+	int64		sessions;
+	int64		refresh_tokens;
+} revoked_counts;
+
+static saved_statement lock_user_session_ids = {
+	.sql = "SELECT id FROM auth.sessions WHERE user_id = $1 ORDER BY id FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+static saved_statement find_session_user = {
+	.sql = "SELECT user_id FROM auth.sessions WHERE id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+/*
+ * The sibling SELECT sees the rows as they were before the DELETE, so it
+ * counts the refresh tokens the cascade removes; the sessions are locked,
+ * so no refresh can add one in between.
+ */
+#define DELETE_SESSIONS_COUNTED_SQL(filter) \
+	"WITH gone AS (DELETE FROM auth.sessions WHERE " filter " RETURNING id)" \
+	" SELECT (SELECT count(*) FROM gone)," \
+	" (SELECT count(*) FROM auth.refresh_tokens r" \
+	"   WHERE r.session_id IN (SELECT g.id FROM gone g))"
+
+static saved_statement delete_user_sessions_counted = {
+	.sql = DELETE_SESSIONS_COUNTED_SQL("user_id = $1"),
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+static saved_statement delete_session_counted = {
+	.sql = DELETE_SESSIONS_COUNTED_SQL("id = $1"),
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+/*
+ * One purge batch: the next sessions in id order after $4 that have ended
+ * by GoTrue's rules at $1 (timebox $2, idle limit $3), at most $5, those
+ * another transaction holds skipped. With $6 (jcv_logout.audit), one audit
+ * row per user whose sessions the batch ended, naming the calling role $7.
+ * Returns the count and the last id, where the next batch starts.
+ */
+static saved_statement purge_batch = {
+	.sql = "WITH doomed AS ("
+	" SELECT s.id FROM auth.sessions s"
+	"  WHERE s.id > $4 AND " JCV_SESSION_ENDED_SQL("$1", "$2", "$3")
+	"  ORDER BY s.id LIMIT $5 FOR UPDATE SKIP LOCKED),"
+	" purged AS (DELETE FROM auth.sessions s USING doomed d WHERE s.id = d.id"
+	"  RETURNING s.id, s.user_id),"
+	" audited AS ("
+	JCV_AUDIT_INSERT_SQL(JCV_AUDIT_PAYLOAD_SQL(JCV_AUDIT_TRAITS_SQL("'auth_purge_sessions'", "$7")),
+						 "$6 AND u.id IN (SELECT p.user_id FROM purged p)")
+	" )"
+	" SELECT (SELECT count(*) FROM purged),"
+	" (SELECT p.id FROM purged p ORDER BY p.id DESC LIMIT 1)",
+	.nargs = 7,
+	.argtypes = {TIMESTAMPTZOID, INTERVALOID, INTERVALOID, UUIDOID, INT4OID, BOOLOID, TEXTOID}
+};
+
+static Jsonb *
+revoked_payload(const revoked_counts *counts)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	key;
+	JsonbValue	value;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+
+	key.type = jbvString;
+	key.val.string.val = "success";
+	key.val.string.len = strlen("success");
+	pushJsonbValue(&state, WJB_KEY, &key);
+	value.type = jbvBool;
+	value.val.boolean = true;
+	pushJsonbValue(&state, WJB_VALUE, &value);
+
+	value.type = jbvNumeric;
+	key.val.string.val = "sessions_revoked";
+	key.val.string.len = strlen("sessions_revoked");
+	pushJsonbValue(&state, WJB_KEY, &key);
+	value.val.numeric = int64_to_numeric(counts->sessions);
+	pushJsonbValue(&state, WJB_VALUE, &value);
+
+	key.val.string.val = "refresh_tokens_revoked";
+	key.val.string.len = strlen("refresh_tokens_revoked");
+	pushJsonbValue(&state, WJB_KEY, &key);
+	value.val.numeric = int64_to_numeric(counts->refresh_tokens);
+	pushJsonbValue(&state, WJB_VALUE, &value);
+
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(result);
+}
+
+/* Column column of the first result row, an int8 that is never NULL. */
+static int64
+result_int8(int column)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  column, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+static void
+add_deleted_sessions(saved_statement *delete_counted, Datum id, revoked_counts *counts)
+{
+	Datum		args[1] = {id};
+
+	run_statement(delete_counted, args, false);
+	counts->sessions += result_int8(1);
+	counts->refresh_tokens += result_int8(2);
+}
+
+/*
+ * Ends every session of a user, with the legacy refresh tokens no cascade
+ * reaches, and audits it as admin_action when anything was revoked.
+ * Runs inside the caller's SPI connection.
+ */
+static revoked_counts
+end_user_sessions(Datum user_id, const char *admin_action)
+{
+	Datum		args[1] = {user_id};
+	revoked_counts counts = {0, 0};
+
+	run_statement(&lock_user_session_ids, args, false);
+	add_deleted_sessions(&delete_user_sessions_counted, user_id, &counts);
+	counts.refresh_tokens += run_statement(&delete_sessionless_refresh_tokens, args, false);
+
+	if (jcv_audit && (counts.sessions > 0 || counts.refresh_tokens > 0))
+		jcv_audit_admin_logout(user_id, admin_action);
+	return counts;
+}
+
+static void
+require_id_argument(FunctionCallInfo fcinfo, const char *what)
+{
+	if (PG_ARGISNULL(0))
+		jcv_raise(JCV_BAD_REQUEST, psprintf("%s must not be NULL", what), NULL, NULL);
+}
+
+Datum
+auth_logout_user(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	Datum		user_id;
+	revoked_counts counts;
+
+	require_id_argument(fcinfo, "user_id");
+	user_id = PG_GETARG_DATUM(0);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	counts = end_user_sessions(user_id, ACTION_LOGOUT_USER);
+	SPI_finish();
+
+	MemoryContextSwitchTo(caller_context);
+	PG_RETURN_JSONB_P(revoked_payload(&counts));
+}
+
+Datum
+auth_logout_session(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	revoked_counts counts = {0, 0};
+	Datum		session_id;
+	Datum		user_id;
+	bool		isnull;
+
+	require_id_argument(fcinfo, "session_id");
+	session_id = PG_GETARG_DATUM(0);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (run_statement(&find_session_user, &session_id, false) > 0)
+	{
+		pg_uuid_t  *owner = palloc(sizeof(pg_uuid_t));
+
+		/* Copied out of the tuple table, which the next statement frees. */
+		memcpy(owner, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull)),
+			   sizeof(pg_uuid_t));
+		user_id = UUIDPGetDatum(owner);
+
+		run_statement(&lock_user_session_ids, &user_id, false);
+		/* Gone while we waited for the lock: nothing left to revoke. */
+		add_deleted_sessions(&delete_session_counted, session_id, &counts);
+		if (jcv_audit && counts.sessions > 0)
+			jcv_audit_admin_logout(user_id, ACTION_LOGOUT_SESSION);
+	}
+	SPI_finish();
+
+	MemoryContextSwitchTo(caller_context);
+	PG_RETURN_JSONB_P(revoked_payload(&counts));
+}
+
+/* An interval of whole seconds (a GUC in seconds), NULL when 0 (no limit). */
+static Datum
+seconds_interval(int seconds, bool *isnull)
+{
+	Interval   *interval = palloc0(sizeof(Interval));
+
+	*isnull = seconds <= 0;
+	interval->time = (TimeOffset) seconds * USECS_PER_SEC;
+	return IntervalPGetDatum(interval);
+}
+
+/* The purge's rules: fixed once per call, so every batch applies the same. */
+typedef struct purge_rules
+{
+	TimestampTz now;
+	Interval	idle;
+	bool		has_idle;
+	Interval	timebox;
+	bool		has_timebox;
+	char		role[NAMEDATALEN];	/* the caller, for the audit rows */
+} purge_rules;
+
+/* idle: the argument, else jcv_logout.idle_timeout; a non-positive one is refused. */
+static purge_rules
+purge_rules_from(FunctionCallInfo fcinfo)
+{
+	purge_rules rules;
+	bool		isnull;
+
+	memset(&rules, 0, sizeof(rules));
+	rules.now = GetCurrentTimestamp();
+	strlcpy(rules.role, jcv_calling_role(), sizeof(rules.role));
+
+	if (!PG_ARGISNULL(0))
+	{
+		Interval	zero = {0};
+		Interval   *idle = PG_GETARG_INTERVAL_P(0);
+
+		if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(idle),
+											  IntervalPGetDatum(&zero))) <= 0)
+			jcv_raise(JCV_BAD_REQUEST, "idle must be a positive interval",
+					  "Pass NULL to use jcv_logout.idle_timeout.", NULL);
+		rules.idle = *idle;
+		rules.has_idle = true;
+	}
+	else
+	{
+		rules.idle = *DatumGetIntervalP(seconds_interval(jcv_idle_timeout, &isnull));
+		rules.has_idle = !isnull;
+	}
+	rules.timebox = *DatumGetIntervalP(seconds_interval(jcv_session_timebox, &isnull));
+	rules.has_timebox = !isnull;
+	return rules;
+}
+
+/*
+ * Runs one purge batch after *after_id (the nil uuid before the first;
+ * GoTrue's session ids are random v4 uuids, never nil) and moves *after_id
+ * to its last session. Returns the sessions it ended.
+ */
+static int64
+purge_one_batch(const purge_rules *rules, int batch_size, pg_uuid_t *after_id)
+{
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int64		purged;
+	bool		isnull;
+	Datum		last_id;
+
+	args[0] = TimestampTzGetDatum(rules->now);
+	args[1] = IntervalPGetDatum(&rules->timebox);
+	if (!rules->has_timebox)
+		nulls[1] = 'n';
+	args[2] = IntervalPGetDatum(&rules->idle);
+	if (!rules->has_idle)
+		nulls[2] = 'n';
+	args[3] = UUIDPGetDatum(after_id);
+	args[4] = Int32GetDatum(batch_size);
+	args[5] = BoolGetDatum(jcv_audit);
+	args[6] = CStringGetTextDatum(rules->role);
+
+	run_statement_with_nulls(&purge_batch, args, nulls, false);
+	purged = result_int8(1);
+	last_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		memcpy(after_id->data, DatumGetUUIDP(last_id)->data, UUID_LEN);
+	return purged;
+}
+
+/*
+ * auth_purge_sessions(idle): ends every session that has ended by GoTrue's
+ * rules, in batches of PURGE_BATCH_SIZE. One call is one transaction: the
+ * locks of all batches are held until it commits (see
+ * auth_purge_sessions_batched for a purge that commits between batches).
+ */
+Datum
+auth_purge_sessions(PG_FUNCTION_ARGS)
+{
+	purge_rules rules = purge_rules_from(fcinfo);
+	pg_uuid_t	after_id = {{0}};
+	int64		total = 0;
+	int64		purged;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	do
+	{
+		purged = purge_one_batch(&rules, PURGE_BATCH_SIZE, &after_id);
+		total += purged;
+		/* SKIP LOCKED fills the batch past locked rows: a short one is the last. */
+	} while (purged == PURGE_BATCH_SIZE);
+	SPI_finish();
+
+	PG_RETURN_INT64(total);
+}
+
+/*
+ * CALL auth_purge_sessions_batched(idle, batch_size): the same purge,
+ * committing after each batch, so a logout never waits for more than one
+ * batch. Transaction control is not allowed in a SECURITY DEFINER
+ * procedure, so this one is not: it runs each batch as the extension's
+ * owner (row-level security is on for auth.sessions) with the extension's
+ * search_path, exactly as SECURITY DEFINER would, and returns to the caller
+ * before committing. Inside a transaction block (or any atomic context)
+ * it cannot commit and runs as one transaction, like auth_purge_sessions.
+ */
+Datum
+auth_purge_sessions_batched(PG_FUNCTION_ARGS)
+{
+	purge_rules rules = purge_rules_from(fcinfo);
+	int			batch_size = PG_ARGISNULL(1) ? PURGE_BATCH_SIZE : PG_GETARG_INT32(1);
+	bool		nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	Oid			owner;
+	HeapTuple	proc;
+	pg_uuid_t	after_id = {{0}};
+	int64		purged;
+
+	if (batch_size < MIN_PURGE_BATCH_SIZE || batch_size > MAX_PURGE_BATCH_SIZE)
+		jcv_raise(JCV_BAD_REQUEST, "batch_size is out of range",
+				  psprintf("Use %d to %d.", MIN_PURGE_BATCH_SIZE, MAX_PURGE_BATCH_SIZE), NULL);
+
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for procedure %u", fcinfo->flinfo->fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+	ReleaseSysCache(proc);
+
+	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	do
+	{
+		Oid			caller;
+		int			security_context;
+		int			guc_level;
+
+		GetUserIdAndSecContext(&caller, &security_context);
+		SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
+		guc_level = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+
+		purged = purge_one_batch(&rules, batch_size, &after_id);
+
+		AtEOXact_GUC(true, guc_level);
+		SetUserIdAndSecContext(caller, security_context);
+		if (nonatomic)
+			SPI_commit();
+	} while (purged == batch_size);
+	SPI_finish();
+
+	PG_RETURN_VOID();
+}
+
+/* auth.users, or SUPABASE_ERROR when Supabase Auth's schema is missing. */
+static Oid
+auth_users_relation(void)
+{
+	Oid			relid = RangeVarGetRelid(makeRangeVar("auth", "users", -1), NoLock, true);
+
+	if (!OidIsValid(relid))
+		jcv_raise(JCV_AUTH_STORE_FAILED,
+				  "the auth schema is missing or is not Supabase Auth's",
+				  "Install Supabase Auth (GoTrue) and run its migrations in this database.",
+				  "auth.users does not exist");
+	/* CREATE/DROP TRIGGER's own lock, taken first so the check below holds. */
+	LockRelationOid(relid, ShareRowExclusiveLock);
+	return relid;
+}
+
+/* Runs one DDL statement built from identifiers (no values to bind). */
+static void
+run_ddl(const char *sql)
+{
+	saved_statement ddl = {.sql = sql,.nargs = 0};
+
+	run_statement(&ddl, NULL, false);
+	SPI_freeplan(ddl.plan);
+}
+
+/*
+ * auth_enable_logout_triggers(): creates the trigger on auth.users that
+ * ends a user's sessions (jcv_logout_user_changed) and makes it depend on
+ * the extension, so DROP EXTENSION removes it (a trigger cannot be an
+ * extension member). Returns false when it is already there.
+ */
+Datum
+auth_enable_logout_triggers(PG_FUNCTION_ARGS)
+{
+	Oid			users = auth_users_relation();
+	char	   *trigger_function;
+	ObjectAddress trigger;
+	ObjectAddress extension;
+
+	if (OidIsValid(get_trigger_oid(users, LOGOUT_TRIGGER_NAME, true)))
+		PG_RETURN_BOOL(false);
+
+	/* The trigger function lives in the extension's schema, as this one. */
+	trigger_function = quote_qualified_identifier(
+		get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)),
+		LOGOUT_TRIGGER_FUNCTION);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run_ddl(psprintf("CREATE TRIGGER " LOGOUT_TRIGGER_NAME
+					 " AFTER UPDATE OF encrypted_password, banned_until, deleted_at"
+					 " ON auth.users FOR EACH ROW EXECUTE FUNCTION %s()",
+					 trigger_function));
+	SPI_finish();
+
+	ObjectAddressSet(trigger, TriggerRelationId,
+					 get_trigger_oid(users, LOGOUT_TRIGGER_NAME, false));
+	ObjectAddressSet(extension, ExtensionRelationId, get_extension_oid(EXTENSION_NAME, false));
+	recordDependencyOn(&trigger, &extension, DEPENDENCY_AUTO);
+	PG_RETURN_BOOL(true);
+}
+
+/* auth_disable_logout_triggers(): drops the trigger; false when there was none. */
+Datum
+auth_disable_logout_triggers(PG_FUNCTION_ARGS)
+{
+	Oid			users = auth_users_relation();
+
+	if (!OidIsValid(get_trigger_oid(users, LOGOUT_TRIGGER_NAME, true)))
+		PG_RETURN_BOOL(false);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run_ddl("DROP TRIGGER " LOGOUT_TRIGGER_NAME " ON auth.users");
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+/* Value of a column of a row, by name; false when it is NULL. */
+static bool
+column_value(HeapTuple row, TupleDesc desc, const char *column, Datum *value)
+{
+	int			number = SPI_fnumber(desc, column);
+	bool		isnull;
+
+	if (number <= 0)
+		jcv_raise(JCV_AUTH_STORE_FAILED,
+				  "the auth schema is missing or is not Supabase Auth's",
+				  "Install Supabase Auth (GoTrue) and run its migrations in this database.",
+				  psprintf("auth.users has no column %s", column));
+	*value = SPI_getbinval(row, desc, number, &isnull);
+	return !isnull;
+}
+
+static bool
+password_changed(HeapTuple old_row, HeapTuple new_row, TupleDesc desc)
+{
+	Datum		old_password;
+	Datum		new_password;
+	bool		had = column_value(old_row, desc, "encrypted_password", &old_password);
+	bool		has = column_value(new_row, desc, "encrypted_password", &new_password);
+
+	if (had != has)
+		return true;
+	return had && !DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID,
+													  old_password, new_password));
+}
+
+/* banned_until changed to a moment still to come. */
+static bool
+banned_now(HeapTuple old_row, HeapTuple new_row, TupleDesc desc)
+{
+	Datum		old_until;
+	Datum		new_until;
+	bool		had = column_value(old_row, desc, "banned_until", &old_until);
+
+	if (!column_value(new_row, desc, "banned_until", &new_until) ||
+		DatumGetTimestampTz(new_until) <= GetCurrentTimestamp())
+		return false;
+	return !had || DatumGetTimestampTz(old_until) != DatumGetTimestampTz(new_until);
+}
+
+static bool
+deleted_now(HeapTuple old_row, HeapTuple new_row, TupleDesc desc)
+{
+	Datum		unused;
+
+	return !column_value(old_row, desc, "deleted_at", &unused) &&
+		column_value(new_row, desc, "deleted_at", &unused);
+}
+
+/*
+ * Supabase Auth changes a password and then ends the user's OTHER sessions
+ * itself, keeping the one that asked (GoTrue's LogoutAllExceptMe): its own
+ * password changes are left to it.
+ */
+static bool
+is_auth_service(void)
+{
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), true);
+
+	return jcv_auth_admin_role != NULL && jcv_auth_admin_role[0] != '\0' &&
+		session_role != NULL && strcmp(session_role, jcv_auth_admin_role) == 0;
+}
+
+/*
+ * Trigger on auth.users (AFTER UPDATE, per row): ends every session of a
+ * user who has just been soft-deleted, banned, or given a new password
+ * (unless by Supabase Auth itself, above).
+ */
+Datum
+jcv_logout_user_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigger = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	old_row;
+	HeapTuple	new_row;
+	const char *action;
+	Datum		user_id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event))
+		jcv_raise(JCV_BAD_REQUEST, LOGOUT_TRIGGER_FUNCTION "() must run as an AFTER UPDATE row trigger",
+				  "Use auth_enable_logout_triggers().", NULL);
+
+	desc = trigger->tg_relation->rd_att;
+	old_row = trigger->tg_trigtuple;
+	new_row = trigger->tg_newtuple;
+
+	if (deleted_now(old_row, new_row, desc))
+		action = ACTION_USER_DELETED;
+	else if (banned_now(old_row, new_row, desc))
+		action = ACTION_USER_BANNED;
+	else if (password_changed(old_row, new_row, desc) && !is_auth_service())
+		action = ACTION_PASSWORD_CHANGED;
+	else
+		return PointerGetDatum(NULL);
+
+	if (!column_value(new_row, desc, "id", &user_id))
+		return PointerGetDatum(NULL);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	end_user_sessions(user_id, action);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

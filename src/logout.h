@@ -1,0 +1,16 @@
+/*
+ * logout.h
+ *	  Statements of auth_logout that the admin functions share.
+ */
+#ifndef JCV_LOGOUT_H
+#define JCV_LOGOUT_H
+
+#include "spi_statement.h"
+
+/*
+ * Deletes the legacy refresh tokens of user $1 (uuid) that have no session,
+ * which no cascade reaches, through the (instance_id, user_id) index.
+ */
+extern saved_statement delete_sessionless_refresh_tokens;
+
+#endif							/* JCV_LOGOUT_H */
