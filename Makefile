@@ -12,6 +12,7 @@ OBJS = \
 	src/spi_statement.o \
 	src/caller_token.o \
 	src/session_validity.o \
+	src/payload.o \
 	src/logout.o \
 	src/session_check.o \
 	src/audit.o \

@@ -41,6 +41,7 @@
 
 #include "audit.h"
 #include "errors.h"
+#include "payload.h"
 #include "logout.h"
 #include "session_validity.h"
 #include "settings.h"
@@ -139,36 +140,15 @@ static saved_statement purge_batch = {
 static Jsonb *
 revoked_payload(const revoked_counts *counts)
 {
-	JsonbParseState *state = NULL;
-	JsonbValue	key;
-	JsonbValue	value;
-	JsonbValue *result;
+	JsonbParseState *state = jcv_payload_begin();
+	JsonbValue	count;
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-
-	key.type = jbvString;
-	key.val.string.val = "success";
-	key.val.string.len = strlen("success");
-	pushJsonbValue(&state, WJB_KEY, &key);
-	value.type = jbvBool;
-	value.val.boolean = true;
-	pushJsonbValue(&state, WJB_VALUE, &value);
-
-	value.type = jbvNumeric;
-	key.val.string.val = "sessions_revoked";
-	key.val.string.len = strlen("sessions_revoked");
-	pushJsonbValue(&state, WJB_KEY, &key);
-	value.val.numeric = int64_to_numeric(counts->sessions);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-
-	key.val.string.val = "refresh_tokens_revoked";
-	key.val.string.len = strlen("refresh_tokens_revoked");
-	pushJsonbValue(&state, WJB_KEY, &key);
-	value.val.numeric = int64_to_numeric(counts->refresh_tokens);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(result);
+	count.type = jbvNumeric;
+	count.val.numeric = int64_to_numeric(counts->sessions);
+	jcv_payload_add(&state, "sessions_revoked", &count);
+	count.val.numeric = int64_to_numeric(counts->refresh_tokens);
+	jcv_payload_add(&state, "refresh_tokens_revoked", &count);
+	return jcv_payload_end(&state);
 }
 
 /* Column column of the first result row, an int8 that is never NULL. */

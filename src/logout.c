@@ -30,6 +30,7 @@
 #include "caller_token.h"
 #include "errors.h"
 #include "logout.h"
+#include "payload.h"
 #include "session_validity.h"
 #include "settings.h"
 #include "spi_statement.h"
@@ -146,31 +147,14 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 static Jsonb *
 logout_payload(void)
 {
-	JsonbParseState *state = NULL;
-	JsonbValue	key;
-	JsonbValue	value;
-	JsonbValue *result;
+	JsonbParseState *state = jcv_payload_begin();
+	JsonbValue	message;
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-
-	key.type = jbvString;
-	key.val.string.val = "success";
-	key.val.string.len = strlen("success");
-	pushJsonbValue(&state, WJB_KEY, &key);
-	value.type = jbvBool;
-	value.val.boolean = true;
-	pushJsonbValue(&state, WJB_VALUE, &value);
-
-	key.val.string.val = "message";
-	key.val.string.len = strlen("message");
-	pushJsonbValue(&state, WJB_KEY, &key);
-	value.type = jbvString;
-	value.val.string.val = LOGOUT_MESSAGE;
-	value.val.string.len = strlen(LOGOUT_MESSAGE);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(result);
+	message.type = jbvString;
+	message.val.string.val = LOGOUT_MESSAGE;
+	message.val.string.len = strlen(LOGOUT_MESSAGE);
+	jcv_payload_add(&state, "message", &message);
+	return jcv_payload_end(&state);
 }
 
 Datum
