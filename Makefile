@@ -15,6 +15,7 @@ OBJS = \
 	src/payload.o \
 	src/logout.o \
 	src/session_check.o \
+	src/require_session_hook.o \
 	src/audit.o \
 	src/admin.o
 
@@ -31,7 +32,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check jwks privileges admin upgrade
+REGRESS = setup verify_rules scopes errors session_check require_session_hook jwks privileges admin upgrade
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and

@@ -1,7 +1,8 @@
 -- One PostgREST v12 request, POST /rpc/ping with a signed-in user's token,
 -- statement for statement as PostgREST sends it (values as bind parameters).
 -- Variables (pgbench -D): sessions, users, hook (0: no db-pre-request,
--- 1: auth_require_session, 2: a pre-request that does nothing),
+-- 1: auth_require_session, 2: a pre-request that does nothing, 3: none, the
+-- check runs inside the query through jcv_logout.require_session),
 -- search_path, role, method, path, headers, cookies.
 -- The claims are built on the server from the session number (pgbench has no
 -- string functions); every variant pays that alike. (A space follows the

@@ -1,14 +1,17 @@
 /*
  * session_check.c
  *	  Refuses access tokens whose session has ended: auth_require_session()
- *	  as PostgREST's db-pre-request hook, auth_session_active(token) for other
+ *	  as PostgREST's db-pre-request hook (and through jcv_logout.require_session,
+ *	  src/require_session_hook.c), auth_session_active(token) for other
  *	  backends. One index lookup in auth.sessions, read-only and without row
  *	  locks, so both work in read-only transactions and on a hot standby.
  *
  *	  The lookup probes auth.sessions' primary key directly (no SPI, no
- *	  executor: their start-up was most of the cost per request); a table not
- *	  shaped as expected, with row level security or not readable goes through
- *	  the saved SPI statement instead, which reports it as before.
+ *	  executor: their start-up was most of the cost per request); what it
+ *	  needs of the table's shape is looked up once and kept until the table
+ *	  or its schema changes. A table not shaped as expected, with row level
+ *	  security or not readable goes through the saved SPI statement instead,
+ *	  which reports it as before.
  */
 #include "postgres.h"
 
@@ -26,21 +29,25 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "caller_token.h"
 #include "errors.h"
 #include "request_claims.h"
+#include "session_check.h"
 #include "session_validity.h"
 #include "spi_statement.h"
 
@@ -72,51 +79,107 @@ static const char *const probe_column_names[PROBE_COLUMN_COUNT] = {
 };
 
 /*
- * Whether the direct probe reads what the SPI statement would: a plain
- * table we may read without row level security, whose primary key is a
- * btree on its uuid id, with the columns the check reads and their types.
- * Opens the index into *index when it does.
+ * What the probe needs of auth.sessions, kept while the table and its schema
+ * stay as they are (relcache and pg_namespace invalidations clear it).
+ * index_id is InvalidOid when the table's shape does not fit the probe.
  */
-static bool
-probe_fits(Relation rel, Relation *index, AttrNumber attnums[PROBE_COLUMN_COUNT])
+typedef struct probe_target
+{
+	bool		valid;
+	Oid			relid;
+	Oid			index_id;
+	AttrNumber	attnums[PROBE_COLUMN_COUNT];
+} probe_target;
+
+static probe_target target;
+
+static void
+forget_target_relation(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == target.relid)
+		target.valid = false;
+}
+
+static void
+forget_target_schema(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+					 uint32 hashvalue pg_attribute_unused())
+{
+	target.valid = false;
+}
+
+/*
+ * Whether the table has the shape the probe reads: a plain table with the
+ * columns the check reads and their types, whose primary key is a btree on
+ * its uuid id. Fills target.
+ */
+static void
+describe_target(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	desc = RelationGetDescr(rel);
 	Oid			index_id;
+	Relation	index;
+	bool		fits;
 
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
-		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
-		return false;
+	target.relid = relid;
+	target.index_id = InvalidOid;
+	target.valid = true;
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		return;
 	for (int i = 0; i < PROBE_COLUMN_COUNT; i++)
 	{
 		Oid			type;
 
-		attnums[i] = get_attnum(relid, probe_column_names[i]);
-		if (attnums[i] <= 0)
-			return false;
-		type = TupleDescAttr(desc, attnums[i] - 1)->atttypid;
+		target.attnums[i] = get_attnum(relid, probe_column_names[i]);
+		if (target.attnums[i] <= 0)
+			return;
+		type = TupleDescAttr(desc, target.attnums[i] - 1)->atttypid;
 		if (i < PROBE_FIRST_TIME ? type != UUIDOID
 			: (type != TIMESTAMPTZOID && type != TIMESTAMPOID))
-			return false;
+			return;
 	}
 	index_id = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(index_id))
-		return false;
-	*index = index_open(index_id, AccessShareLock);
-	if ((*index)->rd_rel->relam == BTREE_AM_OID &&
-		(*index)->rd_index->indnkeyatts == 1 &&
-		(*index)->rd_index->indkey.values[0] == attnums[PROBE_ID] &&
-		(*index)->rd_opcintype[0] == UUIDOID)
-		return true;
-	index_close(*index, NoLock);
-	return false;
+		return;
+	index = index_open(index_id, AccessShareLock);
+	fits = index->rd_rel->relam == BTREE_AM_OID &&
+		index->rd_index->indnkeyatts == 1 &&
+		index->rd_index->indkey.values[0] == target.attnums[PROBE_ID] &&
+		index->rd_opcintype[0] == UUIDOID;
+	index_close(index, NoLock);
+	if (fits)
+		target.index_id = index_id;
+}
+
+/*
+ * auth.sessions, locked, or InvalidOid when it does not exist. The lock
+ * comes first: taking it reads pending invalidations, so target is current
+ * when it is used.
+ */
+static Oid
+lock_sessions_table(void)
+{
+	static bool callbacks_registered = false;
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_target_relation, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_target_schema, (Datum) 0);
+		callbacks_registered = true;
+	}
+	if (target.valid)
+	{
+		LockRelationOid(target.relid, AccessShareLock);
+		if (target.valid)
+			return target.relid;
+		/* changed meanwhile: an extra lock until the end of the transaction */
+	}
+	return RangeVarGetRelid(makeRangeVar("auth", "sessions", -1), AccessShareLock, true);
 }
 
 /* One primary key lookup; *state as state_of_session returns it. */
 static void
-probe_session(Relation rel, Relation index, const AttrNumber attnums[PROBE_COLUMN_COUNT],
-			  const jcv_claims *claims, session_state *state)
+probe_session(Relation rel, Relation index, const jcv_claims *claims, session_state *state)
 {
 	ScanKeyData key;
 	IndexScanDesc scan;
@@ -130,7 +193,7 @@ probe_session(Relation rel, Relation index, const AttrNumber attnums[PROBE_COLUM
 	if (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
-		Datum		owner = slot_getattr(slot, attnums[PROBE_USER_ID], &isnull);
+		Datum		owner = slot_getattr(slot, target.attnums[PROBE_USER_ID], &isnull);
 
 		/* WHERE user_id = $2 of the SPI statement */
 		if (!isnull && memcmp(DatumGetUUIDP(owner), DatumGetUUIDP(user_id),
@@ -143,7 +206,7 @@ probe_session(Relation rel, Relation index, const AttrNumber attnums[PROBE_COLUM
 			for (int i = 0; i < JCV_SESSION_TIME_COUNT; i++)
 			{
 				values[i] = DatumGetTimestampTz(
-					slot_getattr(slot, attnums[PROBE_FIRST_TIME + i], &isnull));
+					slot_getattr(slot, target.attnums[PROBE_FIRST_TIME + i], &isnull));
 				present[i] = !isnull;
 			}
 			jcv_session_from_times(present, values, &times);
@@ -157,7 +220,8 @@ probe_session(Relation rel, Relation index, const AttrNumber attnums[PROBE_COLUM
 
 /*
  * The session through the primary key; false when the table does not fit
- * the probe (or is missing: the SPI statement then says why). Locks are
+ * the probe, may not be read by the current user without row level
+ * security, or is missing (the SPI statement then says why). Locks are
  * kept to the end of the transaction, as a query's are; errors are mapped
  * as the SPI statement's.
  */
@@ -171,18 +235,21 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 		return false;
 	PG_TRY();
 	{
-		Oid			relid = RangeVarGetRelid(makeRangeVar("auth", "sessions", -1),
-											 AccessShareLock, true);
-		Relation	rel;
-		Relation	index;
-		AttrNumber	attnums[PROBE_COLUMN_COUNT];
+		Oid			relid = lock_sessions_table();
 
 		if (OidIsValid(relid))
 		{
-			rel = table_open(relid, NoLock);
-			if (probe_fits(rel, &index, attnums))
+			Relation	rel = table_open(relid, NoLock);
+
+			if (!target.valid || target.relid != relid)
+				describe_target(rel);
+			if (OidIsValid(target.index_id) &&
+				pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+				check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
 			{
-				probe_session(rel, index, attnums, claims, state);
+				Relation	index = index_open(target.index_id, AccessShareLock);
+
+				probe_session(rel, index, claims, state);
 				index_close(index, NoLock);
 				probed = true;
 			}
@@ -202,14 +269,19 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 	return probed;
 }
 
-static session_state
-state_of_session(const jcv_claims *claims)
+/* false when allow_spi is not set and only the SPI statement could say */
+static bool
+state_of_session(const jcv_claims *claims, bool allow_spi, session_state *state)
 {
-	Datum		args[2] = {uuid_datum(claims->session_id), uuid_datum(claims->sub)};
-	session_state state = SESSION_MISSING;
+	Datum		args[2];
 
-	if (probe_state_of_session(claims, &state))
-		return state;
+	*state = SESSION_MISSING;
+	if (probe_state_of_session(claims, state))
+		return true;
+	if (!allow_spi)
+		return false;
+	args[0] = uuid_datum(claims->session_id);
+	args[1] = uuid_datum(claims->sub);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (run_statement(&find_user_session, args, true) > 0)
@@ -217,11 +289,37 @@ state_of_session(const jcv_claims *claims)
 		jcv_session_times times;
 
 		jcv_session_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, &times);
-		state = jcv_session_has_ended(&times, GetCurrentTimestamp())
+		*state = jcv_session_has_ended(&times, GetCurrentTimestamp())
 			? SESSION_ENDED : SESSION_ACTIVE;
 	}
 	SPI_finish();
-	return state;
+	return true;
+}
+
+bool
+jcv_require_claims_session(const char *claims_json, bool allow_spi)
+{
+	jcv_claims	claims;
+	session_state state;
+
+	if (!jcv_read_request_claims(claims_json, &claims))
+		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(JCV_BAD_CLAIMS), NULL, NULL);
+	if (!claims.has_session_id)
+		return true;
+	if (!state_of_session(&claims, allow_spi, &state))
+		return false;
+	switch (state)
+	{
+		case SESSION_ACTIVE:
+			break;
+		case SESSION_MISSING:
+			jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
+			break;
+		case SESSION_ENDED:
+			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
+			break;
+	}
+	return true;
 }
 
 /*
@@ -238,25 +336,7 @@ state_of_session(const jcv_claims *claims)
 Datum
 auth_require_session(PG_FUNCTION_ARGS)
 {
-	jcv_claims	claims;
-
-	if (!jcv_read_request_claims(GetConfigOption("request.jwt.claims", true, false),
-								 &claims))
-		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(JCV_BAD_CLAIMS), NULL, NULL);
-	if (!claims.has_session_id)
-		PG_RETURN_VOID();
-
-	switch (state_of_session(&claims))
-	{
-		case SESSION_ACTIVE:
-			break;
-		case SESSION_MISSING:
-			jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
-			break;
-		case SESSION_ENDED:
-			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
-			break;
-	}
+	jcv_require_claims_session(GetConfigOption("request.jwt.claims", true, false), true);
 	PG_RETURN_VOID();
 }
 
@@ -271,10 +351,12 @@ Datum
 auth_session_active(PG_FUNCTION_ARGS)
 {
 	jcv_claims	claims;
+	session_state state;
 
 	if (jcv_check_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), &claims) != JCV_OK)
 		PG_RETURN_BOOL(false);
 	if (!claims.has_session_id)
 		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(state_of_session(&claims) == SESSION_ACTIVE);
+	state_of_session(&claims, true, &state);
+	PG_RETURN_BOOL(state == SESSION_ACTIVE);
 }

@@ -20,6 +20,7 @@
 #include "utils/timestamp.h"
 
 #include "errors.h"
+#include "require_session_hook.h"
 #include "settings.h"
 
 PG_MODULE_MAGIC;
@@ -68,6 +69,7 @@ int			jcv_session_timebox = 0;
 int			jcv_idle_timeout = 0;
 char	   *jcv_auth_admin_role = NULL;
 int			jcv_error_format_setting = JCV_ERROR_FORMAT_AUTO;
+bool		jcv_require_session = false;
 
 static const struct config_enum_entry error_format_options[] = {
 	{"auto", JCV_ERROR_FORMAT_AUTO, false},
@@ -169,6 +171,11 @@ _PG_init(void)
 							   "The logout trigger leaves password changes made with this session_user to Supabase Auth, which ends the other sessions itself. Empty: every password change ends all sessions.",
 							   &jcv_auth_admin_role, DEFAULT_AUTH_ADMIN_ROLE, PGC_SUSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("jcv_logout.require_session",
+							 "Refuse each PostgREST request whose session has ended, without db-pre-request.",
+							 "Runs auth_require_session() at the first statement of each request. Needs the library preloaded.",
+							 &jcv_require_session, false, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomEnumVariable("jcv_logout.error_format",
 							 "How errors are raised: auto (PostgREST form inside a PostgREST request), postgrest or plain.",
 							 NULL, &jcv_error_format_setting, JCV_ERROR_FORMAT_AUTO,
@@ -180,6 +187,8 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("jcv_logout");
 #endif
+
+	jcv_install_require_session_hook();
 }
 
 /* The GUC record of a string variable or placeholder, for its source. */

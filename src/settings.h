@@ -20,6 +20,7 @@ extern int	jcv_session_timebox;
 extern int	jcv_idle_timeout;
 extern char *jcv_auth_admin_role;
 extern int	jcv_error_format_setting;
+extern bool jcv_require_session;
 
 /*
  * Fills the keyring from jcv_logout.jwks and jcv_logout.jwt_secret (else a

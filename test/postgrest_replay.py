@@ -13,7 +13,7 @@ Query/QueryBuilder.hs, Query/Statements.hs, hasql-transaction):
   select set_config('search_path', $1, true), set_config('role', $2, true),
          set_config('request.jwt.claims', $3, true), ... request.method,
          request.path, request.headers, request.cookies   (unknown-typed params)
-  select "public"."auth_require_session"()               (db-pre-request)
+  select "public"."auth_require_session"()               (db-pre-request, if any)
   WITH pgrst_source AS (...call...) SELECT ... body ...   (the RPC, JSON body as $1)
   commit
 
@@ -221,6 +221,23 @@ class Cases:
         return response
 
 
+class Prefixed:
+    """Cases whose names start with another prefix than "replay"."""
+
+    def __init__(self, cases, prefix):
+        self.cases = cases
+        self.prefix = prefix
+
+    def rename(self, name):
+        return self.prefix + name[len("replay"):]
+
+    def check(self, name, ok, detail=""):
+        self.cases.check(self.rename(name), ok, detail)
+
+    def expect(self, name, response, status, code=None, body=None):
+        return self.cases.expect(self.rename(name), response, status, code, body)
+
+
 class Transcript:
     """The exchanges the README quotes, as a reader would see them over HTTP."""
 
@@ -338,10 +355,12 @@ def conninfo(user, password):
     return psycopg.conninfo.make_conninfo(dbname=DATABASE, user=user, password=password)
 
 
-def two_devices(cases, api, transcript):
-    user = create_user("dana@example.com")
-    _, token_a = sign_in(user, "dana@example.com")
-    _, token_b = sign_in(user, "dana@example.com")
+def two_devices(cases, api, transcript, prefix="replay", email="dana@example.com"):
+    """The issue's scenario; case names start with prefix."""
+    user = create_user(email)
+    _, token_a = sign_in(user, email)
+    _, token_b = sign_in(user, email)
+    cases = Prefixed(cases, prefix)
     cases.check("replay_two_devices_signed_in", session_count(user) == 2)
 
     cases.expect("replay_device_a_request", api.rpc("ping", token=token_a), 200)
@@ -474,6 +493,55 @@ def own_pre_request(cases, authenticator_password):
     api.close()
 
 
+def require_session_setting(cases, authenticator_password):
+    """PostgREST without db-pre-request; the check runs inside each request
+    through jcv_logout.require_session, set for PostgREST's connections."""
+    with admin() as conn:
+        for setting in ("session_preload_libraries = 'jcv_logout'",
+                        "jcv_logout.require_session = on"):
+            conn.execute(sql.SQL("ALTER ROLE authenticator IN DATABASE {} SET " + setting).format(
+                sql.Identifier(DATABASE)))
+    api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET, pre_request=None)
+    cases.check("replay_setting_on_for_postgrest",
+                api.conn.execute("SHOW jcv_logout.require_session").fetchone()[0] == "on")
+    two_devices(cases, api, Transcript(None), prefix="replay_setting", email="kim@example.com")
+
+    user = create_user("lee@example.com")
+    _, token = sign_in(user, "lee@example.com")
+    cases.expect("replay_setting_get_200", api.rpc("ping", token=token, method="GET"), 200)
+    with admin() as conn:
+        conn.execute("SELECT auth_logout_user(%s)", [user])
+    r = cases.expect("replay_setting_get_after_admin_logout_401",
+                     api.rpc("ping", token=token, method="GET"), 401, code="UNAUTHORIZED")
+    cases.check("replay_setting_401_message",
+                r.json().get("message") == "session from access token does not exist", repr(r))
+
+    _, idle_token = sign_in(user, "lee@example.com", refreshed_ago="2 hours")
+    with admin() as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.idle_timeout = '1h'").format(
+            sql.Identifier(DATABASE)))
+    idle_api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET, pre_request=None)
+    cases.expect("replay_setting_idle_session_401", idle_api.rpc("ping", token=idle_token), 401,
+                 code="UNAUTHORIZED")
+    idle_api.close()
+    with admin() as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} RESET jcv_logout.idle_timeout").format(
+            sql.Identifier(DATABASE)))
+    # The request's role may not switch the check off
+    with admin() as conn:
+        conn.execute("""
+          CREATE FUNCTION public.switch_check_off() RETURNS text LANGUAGE sql AS
+            $$ SELECT set_config('jcv_logout.require_session', 'off', true) $$;
+          GRANT EXECUTE ON FUNCTION public.switch_check_off() TO authenticated""")
+    _, token = sign_in(user, "lee@example.com")
+    cases.expect("replay_setting_cannot_be_switched_off",
+                 api.rpc("switch_check_off", token=token), 403, code="42501")
+    api.close()
+    with admin() as conn:
+        conn.execute(sql.SQL("ALTER ROLE authenticator IN DATABASE {} RESET ALL").format(
+            sql.Identifier(DATABASE)))
+
+
 def forged_settings(cases, mallory_password):
     """A plain SQL user (not superuser, member of authenticated) forges what
     PostgREST would set, to log someone else out. Nobody is logged out."""
@@ -557,6 +625,7 @@ def main():
         api.close()
     idle_timeout(cases, authenticator_password)
     own_pre_request(cases, authenticator_password)
+    require_session_setting(cases, authenticator_password)
     forged_settings(cases, mallory_password)
     transcript.write()
 
