@@ -92,6 +92,9 @@ if [ -z "${JCV_SKIP_SANITIZERS:-}" ]; then
   run_suite "sanitizers" bash test/sanitizers.sh
 fi
 
+# The session check on a streaming replica (PostgREST read replicas).
+run_suite "hot standby" bash test/hot_standby.sh
+
 # The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
 run_suite "pg_cron purge" bash test/pg_cron_purge.sh
 
