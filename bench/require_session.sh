@@ -8,7 +8,8 @@
 # Prints a markdown table. The extension must be installed first:
 #   flock /tmp/jcv_logout.install.lock bash -c 'make -s install && bash bench/require_session.sh'
 # Environment: DURATION (seconds per run, default 20), ROUNDS (default 3),
-# SESSIONS (default 1000000), USERS (default 250000).
+# SESSIONS (default 1000000), USERS (default 250000), CLIENTS (default
+# "1 2"), VARIANTS (default "0 2 1 3", the numbers of bench/postgrest_rpc.sql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,9 @@ duration=${DURATION:-20}
 rounds=${ROUNDS:-3}
 sessions=${SESSIONS:-1000000}
 users=${USERS:-250000}
-variants=(0 2 1 3)   # run order inside a round: none, no-op pre-request, ours, the setting
+# run order inside a round: none, no-op pre-request, ours, the setting
+read -r -a variants <<<"${VARIANTS:-0 2 1 3}"
+read -r -a client_counts <<<"${CLIENTS:-1 2}"
 declare -A variant_name=([0]="no db-pre-request" [2]="no-op db-pre-request"
   [1]="auth_require_session() as db-pre-request" [3]="jcv_logout.require_session = on, no db-pre-request")
 # As PostgREST's connections get them from ALTER ROLE authenticator SET ...
@@ -81,9 +84,9 @@ PREPARE find_user_session(uuid, uuid) AS
 EXPLAIN (COSTS OFF) EXECUTE find_user_session(md5('session1')::uuid, md5('user1')::uuid);
 SQL
 
-declare -A tps latency
+declare -A tps latency round_tps
 for round in $(seq 1 "$rounds"); do
-  for clients in 1 2; do
+  for clients in "${client_counts[@]}"; do
     for v in "${variants[@]}"; do
       out=$(PGOPTIONS=$(options_of "$v") pgbench "${pgbench_args[@]}" -D hook="$v" -c "$clients" -j "$clients" -T "$duration" 2>&1)
       t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
@@ -91,6 +94,7 @@ for round in $(seq 1 "$rounds"); do
       failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
       if [ -z "$t" ] || [ "${failed:-0}" != 0 ]; then echo "$out" >&2; exit 1; fi
       tps[$clients,$v]="${tps[$clients,$v]:-} $t"
+      round_tps[$clients,$v,$round]=$t
       latency[$clients,$v]="${latency[$clients,$v]:-} $l"
       echo "round $round, -c $clients, ${variant_name[$v]}: $t tps, $l ms" >&2
     done
@@ -98,23 +102,30 @@ for round in $(seq 1 "$rounds"); do
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# Median over the rounds of (time per request of variant v) / (that of variant
+# base) - 1, each round's pair measured back to back: the machine's drift
+# between rounds cancels out.
+paired_overhead() {  # paired_overhead CLIENTS V BASE
+  local r ratios=""
+  for r in $(seq 1 "$rounds"); do
+    ratios="$ratios $(awk -v b="${round_tps[$1,$3,$r]}" -v t="${round_tps[$1,$2,$r]}" 'BEGIN {print b / t - 1}')"
+  done
+  echo "$ratios" | median | awk '{printf "%+.1f%%", $1 * 100}'
+}
 
 echo
-echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, median of $rounds alternating rounds, $sessions sessions"
+echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $sessions sessions"
 echo
 echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none | vs no-op pre-request |"
 echo "|---:|---|---:|---:|---:|---:|"
-for clients in 1 2; do
-  base=$(echo "${tps[$clients,0]}" | median)
-  noop=$(echo "${tps[$clients,2]}" | median)
+for clients in "${client_counts[@]}"; do
   for v in "${variants[@]}"; do
     t=$(echo "${tps[$clients,$v]}" | median)
     l=$(echo "${latency[$clients,$v]}" | median)
-    vs_none=$(awk -v b="$base" -v t="$t" 'BEGIN {printf "%+.1f%%", (b / t - 1) * 100}')
-    vs_noop=$(awk -v b="$noop" -v t="$t" 'BEGIN {printf "%+.1f%%", (b / t - 1) * 100}')
-    [ "$v" = 0 ] && vs_noop="—"
-    [ "$v" = 0 ] && vs_none="—"
-    [ "$v" = 2 ] || [ "$v" = 3 ] && vs_noop="—"
+    vs_none="—"
+    vs_noop="—"
+    [ "$v" != 0 ] && [ -n "${tps[$clients,0]:-}" ] && vs_none=$(paired_overhead "$clients" "$v" 0)
+    [ "$v" = 1 ] && [ -n "${tps[$clients,2]:-}" ] && vs_noop=$(paired_overhead "$clients" "$v" 2)
     printf '| %d | %s | %.0f | %.3f | %s | %s |\n' "$clients" "${variant_name[$v]}" "$t" "$l" "$vs_none" "$vs_noop"
   done
 done
