@@ -307,6 +307,17 @@ def create_database(authenticator_password, mallory_password):
           END $$;""")
 
 
+def set_database_setting(name, value):
+    """ALTER DATABASE ... SET name = value, or RESET name when value is None."""
+    with admin() as conn:
+        if value is None:
+            conn.execute(sql.SQL("ALTER DATABASE {} RESET {}").format(
+                sql.Identifier(DATABASE), sql.SQL(name)))
+        else:
+            conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(DATABASE), sql.SQL(name), sql.Literal(value)))
+
+
 def create_user(email):
     user_id = str(uuid.uuid4())
     with admin() as conn:
@@ -443,17 +454,13 @@ def errors_end_to_end(cases, api, transcript, authenticator_password):
     cases.expect("replay_postgrest_refuses_foreign_token", api.rpc("ping", token=forged), 401)
 
     # No key configured: SUPABASE_ERROR, 500, nothing deleted
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} RESET app.settings.jwt_secret").format(
-            sql.Identifier(DATABASE)))
+    set_database_setting("app.settings.jwt_secret", None)
     keyless = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET)
     r = cases.expect("replay_no_key_500", keyless.rpc("auth_logout", token=token), 500,
                      code="SUPABASE_ERROR")
     transcript.add("no key configured in the database", "POST /rest/v1/rpc/auth_logout", r)
     keyless.close()
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} SET app.settings.jwt_secret = {}").format(
-            sql.Identifier(DATABASE), sql.Literal(JWT_SECRET)))
+    set_database_setting("app.settings.jwt_secret", JWT_SECRET)
     cases.check("replay_no_key_deleted_nothing", session_count(user) == 1)
 
 
@@ -461,9 +468,7 @@ def idle_timeout(cases, authenticator_password):
     user = create_user("hana@example.com")
     _, idle_token = sign_in(user, "hana@example.com", refreshed_ago="2 hours")
     _, fresh_token = sign_in(user, "hana@example.com", refreshed_ago="10 minutes")
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.idle_timeout = '1h'").format(
-            sql.Identifier(DATABASE)))
+    set_database_setting("jcv_logout.idle_timeout", "1h")
     api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET)
     r = cases.expect("replay_idle_session_401", api.rpc("ping", token=idle_token), 401,
                      code="UNAUTHORIZED")
@@ -473,9 +478,7 @@ def idle_timeout(cases, authenticator_password):
     cases.expect("replay_idle_session_logout_401", api.rpc("auth_logout", token=idle_token), 401,
                  code="UNAUTHORIZED")
     api.close()
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} RESET jcv_logout.idle_timeout").format(
-            sql.Identifier(DATABASE)))
+    set_database_setting("jcv_logout.idle_timeout", None)
     api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET)
     cases.expect("replay_idle_timeout_off_200", api.rpc("ping", token=idle_token), 200)
     api.close()
@@ -517,16 +520,12 @@ def require_session_setting(cases, authenticator_password):
                 r.json().get("message") == "session from access token does not exist", repr(r))
 
     _, idle_token = sign_in(user, "lee@example.com", refreshed_ago="2 hours")
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.idle_timeout = '1h'").format(
-            sql.Identifier(DATABASE)))
+    set_database_setting("jcv_logout.idle_timeout", "1h")
     idle_api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET, pre_request=None)
     cases.expect("replay_setting_idle_session_401", idle_api.rpc("ping", token=idle_token), 401,
                  code="UNAUTHORIZED")
     idle_api.close()
-    with admin() as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} RESET jcv_logout.idle_timeout").format(
-            sql.Identifier(DATABASE)))
+    set_database_setting("jcv_logout.idle_timeout", None)
     # The request's role may not switch the check off
     with admin() as conn:
         conn.execute("""
