@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds every fuzz/fuzz_*.c target with libFuzzer, AddressSanitizer and
-# UBSan (clang) against the pure sources (src/*.c without postgres.h) and
+# UBSan (clang) against the pure sources (src/*.c without postgres.h, plus the
+# tests' token signer test/support/token_signing.c) and
 # runs each for FUZZ_SECONDS (default 60). Any crash, leak, sanitizer report
 # or timeout fails the run; the input that caused it is kept in
 # fuzz/artifacts/. Prints "fuzz ... ok" or "fuzz ... FAILED" at the end.
@@ -28,7 +29,7 @@ failed=0
 for source in fuzz/fuzz_*.c; do
   target=$(basename "$source" .c)
   if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-      -Isrc "$source" $pure_sources -ljansson -lcrypto -o "$work/$target"; then
+      -Isrc -Itest/support "$source" test/support/token_signing.c $pure_sources -ljansson -lcrypto -o "$work/$target"; then
     echo "  $target: build failed"
     failed=1
     continue

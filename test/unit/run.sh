@@ -9,6 +9,7 @@ trap 'rm -rf "$build"' EXIT
 # The pure sources: those that do not include postgres.h.
 pure_sources=$(grep -L '#include "postgres.h"' src/*.c)
 gcc -std=gnu99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-  -fno-sanitize-recover=all -Isrc test/unit/test_pure.c $pure_sources \
+  -fno-sanitize-recover=all -Isrc -Itest/support test/unit/test_pure.c \
+  test/support/token_signing.c $pure_sources \
   -ljansson -lcrypto -o "$build/test_pure"
 "$build/test_pure"

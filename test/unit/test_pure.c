@@ -10,12 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "base64url.h"
 #include "jwks.h"
 #include "jwt_verify.h"
+#include "token_signing.h"
 
 #define SECRET "unit-test-secret-with-at-least-32-characters"
 #define NOW 1764000000.0
@@ -34,67 +32,23 @@ check(const char *name, int ok)
 		failures++;
 }
 
-static const char alphabet[] =
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Reference encoder, unpadded base64url. */
-static size_t
-encode(const unsigned char *src, size_t len, char *dst)
-{
-	size_t		out = 0;
-	unsigned	acc = 0;
-	int			bits = 0;
-
-	for (size_t i = 0; i < len; i++)
-	{
-		acc = (acc << 8) | src[i];
-		bits += 8;
-		while (bits >= 6)
-		{
-			bits -= 6;
-			dst[out++] = alphabet[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		dst[out++] = alphabet[(acc << (6 - bits)) & 63];
-	dst[out] = '\0';
-	return out;
-}
-
 /* An HS256 token over exact header and payload JSON. */
 static char *
 sign(const char *header, const char *payload)
 {
 	char	   *token = malloc(2 * (strlen(header) + strlen(payload)) + 128);
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
-	size_t		len = encode((const unsigned char *) header, strlen(header), token);
+	size_t		len = test_base64url_encode((const unsigned char *) header, strlen(header), token);
 
 	token[len++] = '.';
-	len += encode((const unsigned char *) payload, strlen(payload), token + len);
-	HMAC(EVP_sha256(), SECRET, (int) strlen(SECRET), (unsigned char *) token, len,
-		 mac, &mac_len);
-	token[len++] = '.';
-	encode(mac, mac_len, token + len);
+	len += test_base64url_encode((const unsigned char *) payload, strlen(payload), token + len);
+	test_hs256_sign(SECRET, token, len);
 	return token;
-}
-
-
-/* The HMAC key for SECRET, made once: keys live as long as their setting. */
-static jcv_key *
-secret_key(void)
-{
-	static jcv_key *key = NULL;
-
-	if (key == NULL)
-		key = jcv_hmac_key_new((const unsigned char *) SECRET, strlen(SECRET));
-	return key;
 }
 
 static jcv_status
 verify_with(const char *payload, double leeway, jcv_claims *claims)
 {
-	jcv_keyring keys = {secret_key(), NULL};
+	jcv_keyring keys = {test_hmac_key(SECRET), NULL};
 	jcv_policy	policy = {"authenticated", NULL, NOW, leeway, MAX_TOKEN};
 	char	   *token = sign(HS256_HEADER, payload);
 	jcv_status	status = jcv_verify_token(token, strlen(token), &keys, &policy, claims);
@@ -168,7 +122,7 @@ test_base64url(void)
 		all[i] = (unsigned char) i;
 	for (size_t len = 0; len <= sizeof(all) && round_trips; len++)
 	{
-		text_len = encode(all, len, text);
+		text_len = test_base64url_encode(all, len, text);
 		round_trips = base64url_decode(text, text_len, back, &back_len) &&
 			back_len == len && memcmp(back, all, len) == 0;
 	}
@@ -284,7 +238,7 @@ test_times(void)
 static void
 test_structure(void)
 {
-	jcv_keyring keys = {secret_key(), NULL};
+	jcv_keyring keys = {test_hmac_key(SECRET), NULL};
 	jcv_keyring no_keys = {NULL, NULL};
 	jcv_policy	policy = {"authenticated", NULL, NOW, 0, MAX_TOKEN};
 	jcv_claims	claims;
