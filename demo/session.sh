@@ -36,6 +36,8 @@ SQL
 # The token travels as a bind parameter (psycopg 3 binds on the server, as
 # PostgREST does): never as a literal in SQL text, which the server may log.
 /usr/bin/python3 - "$token" <<'PY'
+import base64
+import json
 import sys
 import psycopg
 
@@ -55,4 +57,18 @@ with psycopg.connect(autocommit=True) as conn:
         conn.execute("SELECT auth_logout(%s)", [token])
     except psycopg.Error as e:
         print(f"same token again -> SQLSTATE {e.sqlstate}: {e.diag.message_primary}")
+
+    # The old token's next API request, as PostgREST runs it (claims it has
+    # verified, then the query), with jcv_logout.require_session on.
+    payload = token.split(".")[1]
+    claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    conn.execute("SET jcv_logout.require_session = on")
+    try:
+        with conn.transaction():
+            conn.execute("SELECT set_config('request.jwt.claims', %s, true),"
+                         " set_config('request.method', 'GET', true)", [claims])
+            conn.execute("SELECT 1")
+    except psycopg.Error as e:
+        status = json.loads(e.diag.message_detail)["status"]
+        print(f"next API request -> HTTP {status} {e.diag.message_primary}")
 PY
