@@ -23,14 +23,8 @@ stop_standby() {
 trap stop_standby EXIT
 
 # The primary: Supabase Auth's schema and rows, the extension, the key.
-psql -Xq -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql >/dev/null
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-SET client_min_messages = warning;
-CREATE SCHEMA jcv_test;
-\i test/helpers.sql
-\i test/tokens.sql
-\i test/fixture_rows.sql
-CREATE EXTENSION jcv_logout;
+\i test/fixture.sql
 ALTER SYSTEM SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
 SELECT pg_reload_conf();
 SQL

@@ -3,13 +3,8 @@
 -- fills with this file first, because a spec cannot \i files.
 --   psql -d isolation_regression -f test/isolation_fixture.sql
 \set ON_ERROR_STOP 1
+\i test/fixture.sql
 SET client_min_messages = error;
-\i test/gotrue_schema.sql
-CREATE SCHEMA jcv_test;
-\i test/helpers.sql
-\i test/tokens.sql
-\i test/fixture_rows.sql
-CREATE EXTENSION jcv_logout;
 ALTER DATABASE isolation_regression
   SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
 

@@ -18,13 +18,8 @@ check() {  # check NAME SQL: ok when the query answers t
   if [ "$(psql -XAtq -c "$2")" = t ]; then echo "$1 ... ok"; else echo "$1 ... FAILED"; fi
 }
 
-psql -Xq -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql >/dev/null
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-SET client_min_messages = warning;
-CREATE SCHEMA jcv_test;
-\i test/helpers.sql
-\i test/fixture_rows.sql
-CREATE EXTENSION jcv_logout;
+\i test/fixture.sql
 CREATE EXTENSION pg_cron;
 -- 200 sessions of carol, idle since 2020; alice's and bob's live ones stay
 INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal)
