@@ -2,6 +2,7 @@
 
 MODULE_big = jcv_logout
 OBJS = \
+	src/jcv_logout.o \
 	src/base64url.o \
 	src/json_scan.o \
 	src/jwks.o \

@@ -202,9 +202,7 @@ ROLLBACK;
 -- Supabase Auth's own password change (PUT /user) with the trigger on,
 -- replayed as supabase_auth_admin: GoTrue updates the password, then ends
 -- every OTHER session itself (LogoutAllExceptMe), keeping the current one.
-CREATE ROLE supabase_auth_admin NOINHERIT BYPASSRLS;
-GRANT USAGE ON SCHEMA auth TO supabase_auth_admin;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA auth TO supabase_auth_admin;
+-- (The fixture's auth tables belong to supabase_auth_admin, as on Supabase.)
 BEGIN;
 SET LOCAL SESSION AUTHORIZATION supabase_auth_admin;
 SET LOCAL search_path = auth;
@@ -241,8 +239,6 @@ ROLLBACK;
 SET SESSION AUTHORIZATION supabase_auth_admin;
 SET jcv_logout.auth_admin_role = 'nobody';
 RESET SESSION AUTHORIZATION;
-DROP OWNED BY supabase_auth_admin;
-DROP ROLE supabase_auth_admin;
 
 -- Disabled: a password change ends nothing
 SELECT auth_disable_logout_triggers() AS disabled, auth_disable_logout_triggers() AS disabled_again;

@@ -3,9 +3,9 @@
 -- Plain form (psql, migrations): "CODE: message" and a PTxxx SQLSTATE
 SELECT * FROM jcv_test.logout_error(jcv_test.token('expired'));
 SELECT * FROM jcv_test.logout_error(jcv_test.token('alice_s1'), 'sideways');
-SET jcv_logout.jwt_secret = '';
+SET jcv_logout.jwt_secret_file = '';
 SELECT * FROM jcv_test.logout_error(jcv_test.token('alice_s1'));
-RESET jcv_logout.jwt_secret;
+RESET jcv_logout.jwt_secret_file;
 
 -- Inside a PostgREST request (request.method is set), PostgREST's custom
 -- error protocol: SQLSTATE PGRST, JSON body and HTTP status in the detail.
@@ -13,7 +13,7 @@ BEGIN;
 SELECT set_config('request.method', 'POST', true);
 SELECT * FROM jcv_test.logout_error(jcv_test.token('wrong_secret'));
 SELECT * FROM jcv_test.logout_error(jcv_test.token('alice_s1'), 'sideways');
-SET LOCAL jcv_logout.jwt_secret = '';
+SET LOCAL jcv_logout.jwt_secret_file = '';
 SELECT * FROM jcv_test.logout_error(jcv_test.token('alice_s1'));
 ROLLBACK;
 
@@ -74,9 +74,9 @@ SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS delete_fails;
 SELECT * FROM jcv_test.login_state;
 ROLLBACK;
 
--- The Supabase convention: app.settings.jwt_secret when jcv_logout.jwt_secret
--- is empty, but only from a source a plain role cannot write.
-ALTER DATABASE :"DBNAME" RESET jcv_logout.jwt_secret;
+-- The Supabase convention: app.settings.jwt_secret when no jcv_logout key is set,
+-- but only from a source a plain role cannot write.
+ALTER DATABASE :"DBNAME" RESET jcv_logout.jwt_secret_file;
 \c
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS no_key_anywhere;
 SET app.settings.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -87,4 +87,4 @@ SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS database_setting_trust
 SET app.settings.jwt_secret = 'mine';
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS session_override_ignored;
 ALTER DATABASE :"DBNAME" RESET app.settings.jwt_secret;
-ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret_file = 'jcv_jwt_secret';

@@ -1,7 +1,7 @@
 -- Asymmetric keys from a JSON Web Key Set (jcv_logout.jwks): every algorithm,
 -- key selection, algorithm confusion, signature encodings, rotation, and sets
 -- refused when they are set. Keys: test/keys/; sets and tokens (PyJWT):
--- test/mint_jwks.py. jcv_logout.jwt_secret stays set unless a case clears it.
+-- test/mint_jwks.py. jcv_logout.jwt_secret_file stays set unless a case clears it.
 
 -- Every algorithm, each token naming (kid) the key that signed it
 SELECT jcv_test.use_jwks('all');
@@ -23,11 +23,11 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
  WHERE name IN ('jwks_rs256_no_kid', 'jwks_es256_no_kid', 'jwks_eddsa_no_kid',
                 'jwks_hs256_oct_no_kid')
  ORDER BY name;
-SET jcv_logout.jwt_secret = '';
+SET jcv_logout.jwt_secret_file = '';
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_oct_no_kid')) AS oct_no_kid_without_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_secret_unknown_kid')) AS unknown_kid_without_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS jwks_alone_is_a_key;
-RESET jcv_logout.jwt_secret;
+RESET jcv_logout.jwt_secret_file;
 
 -- Two keys of a type: the kid picks one; without a kid, neither is guessed
 SELECT jcv_test.use_jwks('two_p256');
@@ -50,11 +50,11 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
                 'jwks_rs256_naming_ec_key', 'jwks_eddsa_naming_rsa_key',
                 'jwks_hs256_oct_naming_rsa_key', 'rs256')
  ORDER BY name;
-SET jcv_logout.jwt_secret = '';
+SET jcv_logout.jwt_secret_file = '';
 SELECT jcv_test.use_jwks('rotation_old');
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_rsa_pem_as_secret_no_kid')) AS rsa_pem_as_secret_no_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS hs_token_without_hs_key;
-RESET jcv_logout.jwt_secret;
+RESET jcv_logout.jwt_secret_file;
 
 -- A key's "alg" pins it: RS256 verifies, PS256 with the same RSA key does not
 SELECT jcv_test.use_jwks('rsa_a_pinned_rs256');
@@ -112,20 +112,30 @@ SELECT count(*) AS database_settings FROM pg_db_role_setting
 
 -- A set stored with ALTER DATABASE is parsed by each new backend
 SELECT format('ALTER DATABASE %I SET jcv_logout.jwks = %L', current_database(), jwks) AS alter_jwks
-  FROM jcv_test.key_sets WHERE name = 'all' \gset
+  FROM jcv_test.key_sets WHERE name = 'two_p256' \gset
 :alter_jwks;
 \c
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS from_database_setting;
 ALTER DATABASE :"DBNAME" RESET jcv_logout.jwks;
 \c
+-- ... but not one holding a symmetric key: that catalog is readable by every
+-- role (refused where the library is loaded, as it is here now)
+SELECT jcv_test.dry_logout(NULL) IS NOT NULL AS library_loaded;
+SELECT format('ALTER DATABASE %I SET jcv_logout.jwks = %L', current_database(), jwks) AS alter_jwks
+  FROM jcv_test.key_sets WHERE name = 'all' \gset
+\set VERBOSITY terse
+:alter_jwks;
+\set VERBOSITY default
+SELECT count(*) AS stored FROM pg_db_role_setting
+ WHERE array_to_string(setconfig, ',') LIKE '%jcv_logout.jwks%';
 
 -- No key anywhere (an empty set holds none) is SUPABASE_ERROR; a set alone,
 -- or the secret alone, is enough
-SET jcv_logout.jwt_secret = '';
+SET jcv_logout.jwt_secret_file = '';
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS neither;
 SELECT jcv_test.use_jwks('empty');
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS empty_set;
-RESET jcv_logout.jwt_secret;
+RESET jcv_logout.jwt_secret_file;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS empty_set_and_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS es256_with_empty_set;
 

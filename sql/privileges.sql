@@ -19,40 +19,43 @@ GRANT SELECT ON jcv_test.tokens TO regress_jcv_attacker;
 GRANT CREATE ON SCHEMA public TO regress_jcv_attacker;
 CREATE SCHEMA regress_jcv_plant AUTHORIZATION regress_jcv_attacker;
 
--- Until the library is loaded in a backend, jcv_logout.jwt_secret is only a
--- placeholder, which PostgreSQL lets every role read: a fresh session that
--- has not called the extension yet shows the secret. (Setting it is safe:
--- the value is re-checked when the library loads.) Hence the README's
--- shared_preload_libraries / session_preload_libraries requirement.
+-- Key custody. The secret is in a file (setup.sql sets
+-- jcv_logout.jwt_secret_file): no setting, catalog or placeholder holds it,
+-- so a role reads nothing even before the library is loaded; the path it
+-- may see is no secret. What the role sets itself before the library loads
+-- is discarded then (only superusers may set these).
 SET ROLE regress_jcv_attacker;
-SHOW jcv_logout.jwt_secret;
+SHOW jcv_logout.jwt_secret_file;
 SET jcv_logout.jwt_secret = 'mine';
+SET jcv_logout.jwt_secret_file = '/tmp/mine';
 SELECT jcv_test.dry_logout(jcv_test.token('wrong_secret')) AS own_secret_discarded_on_load;
-SHOW jcv_logout.jwt_secret;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS file_secret_still_in_force;
+SELECT jcv_test.visible_setting('jcv_logout.jwt_secret') AS secret,
+       jcv_test.visible_setting('jcv_logout.jwt_secret_file') AS secret_file;
 RESET ROLE;
 
--- With the library preloaded, the secret is superuser-only from the start
-ALTER DATABASE :"DBNAME" SET session_preload_libraries = 'jcv_logout';
-\c
-SET ROLE regress_jcv_attacker;
+-- jcv_logout.jwt_secret (kept for compatibility) is shown to no role, not
+-- even to a superuser or a pg_read_all_settings member (pg_monitor)
+CREATE ROLE regress_jcv_monitor IN ROLE pg_monitor;
+SET jcv_logout.jwt_secret = 'session-level-secret';
 SHOW jcv_logout.jwt_secret;
-SELECT current_setting('jcv_logout.jwt_secret');
-SELECT current_setting('jcv_logout.jwt_secret', true);
-SELECT count(*) AS in_pg_settings FROM pg_settings WHERE name LIKE 'jcv_logout.jwt%';
-SELECT count(*) AS in_show_all FROM pg_show_all_settings() WHERE name LIKE 'jcv_logout.jwt%';
-SELECT count(*) FROM pg_file_settings;
-SELECT pg_read_file('postgresql.auto.conf');
--- ... except in pg_db_role_setting, which PUBLIC may read: a secret stored
--- with ALTER DATABASE or ALTER ROLE is visible to every role (README).
-SELECT setting AS readable_in_pg_db_role_setting
-  FROM pg_db_role_setting, unnest(setconfig) AS setting
- WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
-   AND setting LIKE 'jcv_logout.jwt_secret=%';
+SELECT current_setting('jcv_logout.jwt_secret') AS superuser_reads;
+SET ROLE regress_jcv_monitor;
+SHOW jcv_logout.jwt_secret;
+SELECT current_setting('jcv_logout.jwt_secret') AS monitor_reads;
+SELECT name, setting FROM pg_settings WHERE name LIKE 'jcv_logout.jwt%' ORDER BY name;
+SELECT count(*) AS in_show_all FROM pg_show_all_settings() WHERE setting LIKE '%session-level-secret%';
+RESET ROLE;
+RESET jcv_logout.jwt_secret;
+DROP ROLE regress_jcv_monitor;
 
--- It cannot be set, by any route
+-- Plain roles cannot set a key, by any route
+SET ROLE regress_jcv_attacker;
 SET jcv_logout.jwt_secret = 'mine';
+SET jcv_logout.jwt_secret_file = '/tmp/mine';
 SELECT set_config('jcv_logout.jwt_secret', 'mine', false);
 ALTER ROLE regress_jcv_attacker SET jcv_logout.jwt_secret = 'mine';
+ALTER ROLE regress_jcv_attacker SET jcv_logout.jwt_secret_file = '/tmp/mine';
 CREATE FUNCTION regress_jcv_plant.with_my_secret() RETURNS int LANGUAGE sql
   SET jcv_logout.jwt_secret = 'mine' AS 'SELECT 1';
 ALTER SYSTEM SET jcv_logout.jwt_secret = 'mine';
@@ -61,27 +64,51 @@ RESET ROLE;
 ALTER DATABASE :"DBNAME" OWNER TO regress_jcv_attacker;
 SET ROLE regress_jcv_attacker;
 ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'mine';
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret_file = '/tmp/mine';
 SET app.settings.jwt_secret = 'mine';
 ALTER DATABASE :"DBNAME" SET app.settings.jwt_secret = 'mine';
 RESET app.settings.jwt_secret;
 RESET ROLE;
 ALTER DATABASE :"DBNAME" OWNER TO CURRENT_USER;
 
--- Storing the secret in a readable catalog warns; ALTER SYSTEM (or
--- postgresql.conf) keeps it where only superusers can read.
+-- Nor may a superuser store the secret in a catalog every role reads: an
+-- ERROR, not a warning, and the statement is kept out of the log
+\set VERBOSITY terse
 CREATE FUNCTION jcv_test.with_secret() RETURNS int LANGUAGE sql
   SET jcv_logout.jwt_secret = 'function-level-secret' AS 'SELECT 1';
-DROP FUNCTION jcv_test.with_secret();
 ALTER ROLE regress_jcv_attacker SET jcv_logout.jwt_secret = 'role-level-secret';
-ALTER ROLE regress_jcv_attacker RESET jcv_logout.jwt_secret;
-ALTER SYSTEM SET jcv_logout.jwt_secret = 'system-level-secret';
-SET ROLE regress_jcv_attacker;
-SELECT count(*) AS system_secret_in_pg_db_role_setting
-  FROM pg_db_role_setting, unnest(setconfig) AS setting
- WHERE setting LIKE '%system-level-secret%';
-SELECT count(*) FROM pg_file_settings;
-RESET ROLE;
-ALTER SYSTEM RESET jcv_logout.jwt_secret;
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'database-level-secret';
+\set VERBOSITY default
+SELECT count(*) AS secrets_in_catalogs
+  FROM (SELECT unnest(setconfig) AS setting FROM pg_db_role_setting
+        UNION ALL SELECT unnest(proconfig) FROM pg_proc) s
+ WHERE setting LIKE 'jcv_logout.jwt_secret=%';
+
+-- The secret file must be the server OS user's alone (as ssl_key_file); a
+-- superuser is told why, other roles only that it cannot be used
+SELECT jcv_test.write_secret_file('super-secret-jwt-token-with-at-least-32-characters-long',
+                                  'jcv_shared_secret', '640') IS NOT NULL AS group_readable_file_written;
+SET jcv_logout.jwt_secret_file = 'jcv_shared_secret';
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS group_readable;
+SET jcv_logout.jwt_secret_file = 'jcv_no_such_file';
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS missing;
+SET jcv_logout.jwt_secret_file = '.';
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS not_a_file;
+SELECT jcv_test.write_secret_file('', 'jcv_empty_secret') IS NOT NULL AS empty_file_written;
+SET jcv_logout.jwt_secret_file = 'jcv_empty_secret';
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS empty;
+SET jcv_logout.jwt_secret_file = 'jcv_shared_secret';
+GRANT EXECUTE ON FUNCTION jcv_test.dry_logout(text, text) TO regress_jcv_attacker;
+SET SESSION AUTHORIZATION regress_jcv_attacker;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS group_readable_as_plain_role;
+RESET SESSION AUTHORIZATION;
+-- rotation: the file is read again as soon as it changes, no reload needed
+SET jcv_logout.jwt_secret_file = 'jcv_rotated_secret';
+SELECT jcv_test.write_secret_file('another-secret-with-at-least-32-characters-long', 'jcv_rotated_secret') IS NOT NULL AS old_secret_written;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS before_rotation;
+SELECT jcv_test.write_secret_file('super-secret-jwt-token-with-at-least-32-characters-long', 'jcv_rotated_secret') IS NOT NULL AS new_secret_written;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS after_rotation;
+RESET jcv_logout.jwt_secret_file;
 
 -- Forged request.jwt.claims / request.headers delete nothing without a
 -- valid token
@@ -162,5 +189,5 @@ DROP SCHEMA regress_jcv_plant CASCADE;
 REVOKE ALL ON SCHEMA jcv_test FROM regress_jcv_attacker;
 REVOKE ALL ON jcv_test.tokens FROM regress_jcv_attacker;
 REVOKE CREATE ON SCHEMA public FROM regress_jcv_attacker;
+REVOKE EXECUTE ON FUNCTION jcv_test.dry_logout(text, text) FROM regress_jcv_attacker;
 DROP ROLE regress_jcv_attacker;
-ALTER DATABASE :"DBNAME" RESET session_preload_libraries;

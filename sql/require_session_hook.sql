@@ -33,9 +33,8 @@ COMMIT;
 -- An unknown session: the request's first query is refused, as a PostgREST 401
 BEGIN;
 SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff')) AS unknown_session;
-\set VERBOSITY verbose
 SELECT jcv_test.ping();
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
 -- The same, outside a PostgREST request (no request.method): plain PT401

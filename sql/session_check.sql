@@ -121,7 +121,7 @@ ROLLBACK;
 
 -- A configuration fault is an error, never a silent "not active"
 BEGIN;
-SET LOCAL jcv_logout.jwt_secret = '';
+SET LOCAL jcv_logout.jwt_secret_file = '';
 SELECT auth_session_active(jcv_test.token('alice_s1')) AS no_key;
 ROLLBACK;
 BEGIN;

@@ -23,7 +23,9 @@ SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
  ORDER BY 1::text;
 
--- The key every later test uses (tokens are minted with Supabase's dev secret).
-ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
+-- The key every later test uses (tokens are minted with Supabase's dev
+-- secret), in a file only the server's OS user can read, as the README says.
+SELECT jcv_test.write_secret_file('super-secret-jwt-token-with-at-least-32-characters-long') IS NOT NULL AS secret_file_written;
+ALTER DATABASE :"DBNAME" SET jcv_logout.jwt_secret_file = 'jcv_jwt_secret';
 
 SELECT * FROM jcv_test.login_state;

@@ -79,12 +79,14 @@ typedef struct revoked_counts
 } revoked_counts;
 
 static saved_statement lock_user_session_ids = {
+	.table = "sessions",
 	.sql = "SELECT id FROM auth.sessions WHERE user_id = $1 ORDER BY id FOR UPDATE",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement find_session_user = {
+	.table = "sessions",
 	.sql = "SELECT user_id FROM auth.sessions WHERE id = $1",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
@@ -102,12 +104,14 @@ static saved_statement find_session_user = {
 	"   WHERE r.session_id IN (SELECT g.id FROM gone g))"
 
 static saved_statement delete_user_sessions_counted = {
+	.table = "sessions",
 	.sql = DELETE_SESSIONS_COUNTED_SQL("user_id = $1"),
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement delete_session_counted = {
+	.table = "sessions",
 	.sql = DELETE_SESSIONS_COUNTED_SQL("id = $1"),
 	.nargs = 1,
 	.argtypes = {UUIDOID}
@@ -121,6 +125,7 @@ static saved_statement delete_session_counted = {
  * Returns the count and the last id, where the next batch starts.
  */
 static saved_statement purge_batch = {
+	.table = "sessions",
 	.sql = "WITH doomed AS ("
 	" SELECT s.id FROM auth.sessions s"
 	"  WHERE s.id > $4 AND " JCV_SESSION_ENDED_SQL("$1", "$2", "$3")
@@ -209,8 +214,7 @@ auth_logout_user(PG_FUNCTION_ARGS)
 	require_id_argument(fcinfo, "user_id");
 	user_id = PG_GETARG_DATUM(0);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	counts = end_user_sessions(user_id, ACTION_LOGOUT_USER);
 	SPI_finish();
 
@@ -230,8 +234,7 @@ auth_logout_session(PG_FUNCTION_ARGS)
 	require_id_argument(fcinfo, "session_id");
 	session_id = PG_GETARG_DATUM(0);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 
 	if (run_statement(&find_session_user, &session_id, false) > 0)
 	{
@@ -358,10 +361,10 @@ auth_purge_sessions(PG_FUNCTION_ARGS)
 	int64		total = 0;
 	int64		purged;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	do
 	{
+		CHECK_FOR_INTERRUPTS();
 		purged = purge_one_batch(&rules, PURGE_BATCH_SIZE, &after_id);
 		total += purged;
 		/* SKIP LOCKED fills the batch past locked rows: a short one is the last. */
@@ -375,11 +378,11 @@ auth_purge_sessions(PG_FUNCTION_ARGS)
  * CALL auth_purge_sessions_batched(idle, batch_size): the same purge,
  * committing after each batch, so a logout never waits for more than one
  * batch. Transaction control is not allowed in a SECURITY DEFINER
- * procedure, so this one is not: it runs each batch as the extension's
- * owner (row-level security is on for auth.sessions) with the extension's
- * search_path, exactly as SECURITY DEFINER would, and returns to the caller
- * before committing. Inside a transaction block (or any atomic context)
- * it cannot commit and runs as one transaction, like auth_purge_sessions.
+ * procedure, so this one is not; it needs no rights of its own, since each
+ * batch runs as the owner of auth.sessions like every statement of the
+ * extension (src/spi_statement.c), with a fixed search_path. Inside a
+ * transaction block (or any atomic context) it cannot commit and runs as
+ * one transaction, like auth_purge_sessions.
  */
 Datum
 auth_purge_sessions_batched(PG_FUNCTION_ARGS)
@@ -388,8 +391,6 @@ auth_purge_sessions_batched(PG_FUNCTION_ARGS)
 	int			batch_size = PG_ARGISNULL(1) ? PURGE_BATCH_SIZE : PG_GETARG_INT32(1);
 	bool		nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;
-	Oid			owner;
-	HeapTuple	proc;
 	pg_uuid_t	after_id = {{0}};
 	int64		purged;
 
@@ -397,31 +398,12 @@ auth_purge_sessions_batched(PG_FUNCTION_ARGS)
 		jcv_raise(JCV_BAD_REQUEST, "batch_size is out of range",
 				  psprintf("Use %d to %d.", MIN_PURGE_BATCH_SIZE, MAX_PURGE_BATCH_SIZE), NULL);
 
-	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-	if (!HeapTupleIsValid(proc))
-		elog(ERROR, "cache lookup failed for procedure %u", fcinfo->flinfo->fn_oid);
-	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
-	ReleaseSysCache(proc);
-
 	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	do
 	{
-		Oid			caller;
-		int			security_context;
-		int			guc_level;
-
-		GetUserIdAndSecContext(&caller, &security_context);
-		SetUserIdAndSecContext(owner, security_context | SECURITY_LOCAL_USERID_CHANGE);
-		guc_level = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-
+		CHECK_FOR_INTERRUPTS();
 		purged = purge_one_batch(&rules, batch_size, &after_id);
-
-		AtEOXact_GUC(true, guc_level);
-		SetUserIdAndSecContext(caller, security_context);
 		if (nonatomic)
 			SPI_commit();
 	} while (purged == batch_size);
@@ -478,8 +460,7 @@ auth_enable_logout_triggers(PG_FUNCTION_ARGS)
 		get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)),
 		LOGOUT_TRIGGER_FUNCTION);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	run_ddl(psprintf("CREATE TRIGGER " LOGOUT_TRIGGER_NAME
 					 " AFTER UPDATE OF encrypted_password, banned_until, deleted_at"
 					 " ON auth.users FOR EACH ROW EXECUTE FUNCTION %s()",
@@ -502,8 +483,7 @@ auth_disable_logout_triggers(PG_FUNCTION_ARGS)
 	if (!OidIsValid(get_trigger_oid(users, LOGOUT_TRIGGER_NAME, true)))
 		PG_RETURN_BOOL(false);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	run_ddl("DROP TRIGGER " LOGOUT_TRIGGER_NAME " ON auth.users");
 	SPI_finish();
 	PG_RETURN_BOOL(true);
@@ -612,8 +592,7 @@ jcv_logout_user_changed(PG_FUNCTION_ARGS)
 	if (!column_value(new_row, desc, "id", &user_id))
 		return PointerGetDatum(NULL);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	end_user_sessions(user_id, action);
 	SPI_finish();
 	return PointerGetDatum(NULL);

@@ -14,12 +14,14 @@
 #include "spi_statement.h"
 
 static saved_statement insert_logout_entry = {
+	.table = "audit_log_entries",
 	.sql = JCV_AUDIT_INSERT_SQL(JCV_AUDIT_PAYLOAD_SQL(""), "u.id = $1"),
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement insert_admin_logout_entry = {
+	.table = "audit_log_entries",
 	.sql = JCV_AUDIT_INSERT_SQL(JCV_AUDIT_PAYLOAD_SQL(JCV_AUDIT_TRAITS_SQL("$2", "$3")),
 								"u.id = $1"),
 	.nargs = 3,

@@ -64,7 +64,8 @@ jcv_check_caller_token(text *token_arg, jcv_claims *claims)
 	pfree(token);
 
 	if (status == JCV_OUT_OF_MEMORY)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
+						errhidestmt(true)));
 	return status;
 }
 

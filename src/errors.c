@@ -58,6 +58,10 @@ append_json_string_or_null(StringInfo buf, const char *value)
 		escape_json(buf, value);
 }
 
+/*
+ * The statement is never logged with the error (errhidestmt): it may hold
+ * the token as a literal, as in SELECT auth_logout('eyJ...').
+ */
 void
 jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 		  const char *log_detail)
@@ -71,7 +75,8 @@ jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 				(errcode(info->plain_sqlstate),
 				 errmsg("%s: %s", info->code, message),
 				 hint ? errhint("%s", hint) : 0,
-				 log_detail ? errdetail_log("%s", log_detail) : 0));
+				 log_detail ? errdetail_log("%s", log_detail) : 0,
+				 errhidestmt(true)));
 
 	initStringInfo(&body);
 	appendStringInfoString(&body, "{\"code\":");
@@ -96,6 +101,7 @@ jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 			(errcode(POSTGREST_SQLSTATE),
 			 errmsg("%s", body.data),
 			 errdetail("%s", response.data),
-			 log_detail ? errdetail_log("%s", log_detail) : 0));
+			 log_detail ? errdetail_log("%s", log_detail) : 0,
+			 errhidestmt(true)));
 	pg_unreachable();
 }

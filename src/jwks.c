@@ -789,6 +789,17 @@ jcv_jwks_count(const jcv_jwks *set)
 	return set ? set->count : 0;
 }
 
+bool
+jcv_jwks_has_secret_key(const jcv_jwks *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+	{
+		if (set->keys[i]->type == JCV_KEY_OCT)
+			return true;
+	}
+	return false;
+}
+
 jcv_key *
 jcv_jwks_find_kid(const jcv_jwks *set, const char *kid)
 {

@@ -87,6 +87,9 @@ extern void jcv_jwks_free(jcv_jwks *set);
 /* Number of keys used for verification (keys for other uses are dropped). */
 extern size_t jcv_jwks_count(const jcv_jwks *set);
 
+/* Whether the set holds a symmetric (oct) key: then the set is a secret. */
+extern bool jcv_jwks_has_secret_key(const jcv_jwks *set);
+
 /* The verification key with this kid, or NULL. */
 extern jcv_key *jcv_jwks_find_kid(const jcv_jwks *set, const char *kid);
 

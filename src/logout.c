@@ -21,6 +21,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -47,12 +48,14 @@ typedef enum logout_scope
 } logout_scope;
 
 static saved_statement user_exists = {
+	.table = "users",
 	.sql = "SELECT 1 FROM auth.users WHERE id = $1",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement lock_user_sessions = {
+	.table = "sessions",
 	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions"
 	" WHERE user_id = $1 ORDER BY id FOR UPDATE",
 	.nargs = 1,
@@ -60,18 +63,21 @@ static saved_statement lock_user_sessions = {
 };
 
 static saved_statement delete_session = {
+	.table = "sessions",
 	.sql = "DELETE FROM auth.sessions WHERE id = $1",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement delete_other_sessions = {
+	.table = "sessions",
 	.sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id OPERATOR(pg_catalog.<>) $2",
 	.nargs = 2,
 	.argtypes = {UUIDOID, UUIDOID}
 };
 
 static saved_statement delete_user_sessions = {
+	.table = "sessions",
 	.sql = "DELETE FROM auth.sessions WHERE user_id = $1",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
@@ -83,6 +89,7 @@ static saved_statement delete_user_sessions = {
  * the nil instance_id, rows inserted by hand may have NULL.
  */
 saved_statement delete_sessionless_refresh_tokens = {
+	.table = "refresh_tokens",
 	.sql = "DELETE FROM auth.refresh_tokens"
 	" WHERE (instance_id = '00000000-0000-0000-0000-000000000000' OR instance_id IS NULL)"
 	" AND user_id = $1::pg_catalog.text AND session_id IS NULL",
@@ -134,6 +141,7 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 													 JCV_SESSION_ID_COLUMN, &isnull));
 		jcv_session_times times;
 
+		CHECK_FOR_INTERRUPTS();
 		if (memcmp(id->data, token_session->data, UUID_LEN) != 0)
 			continue;
 		jcv_session_from_row(row, SPI_tuptable->tupdesc, &times);
@@ -173,8 +181,7 @@ auth_logout(PG_FUNCTION_ARGS)
 	else
 		args[1] = uuid_datum(claims.session_id);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 
 	if (run_statement(&user_exists, args, false) == 0)
 		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);

@@ -63,6 +63,7 @@ typedef enum session_state
 
 /* The primary key finds the row; a session of another user is no match. */
 static saved_statement find_user_session = {
+	.table = "sessions",
 	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions"
 	" WHERE id = $1 AND user_id = $2",
 	.nargs = 2,
@@ -220,8 +221,8 @@ probe_session(Relation rel, Relation index, const jcv_claims *claims, session_st
 
 /*
  * The session through the primary key; false when the table does not fit
- * the probe, may not be read by the current user without row level
- * security, or is missing (the SPI statement then says why). Locks are
+ * the probe, may not be read by its owner without row level security, or
+ * is missing (the SPI statement then says why). Locks are
  * kept to the end of the transaction, as a query's are; errors are mapped
  * as the SPI statement's.
  */
@@ -240,12 +241,19 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 		if (OidIsValid(relid))
 		{
 			Relation	rel = table_open(relid, NoLock);
+			Oid			owner = rel->rd_rel->relowner;
 
 			if (!target.valid || target.relid != relid)
 				describe_target(rel);
+
+			/*
+			 * What the SPI statement, run as the table's owner, would see:
+			 * the probe itself runs no code of the owner's (no policy, no
+			 * trigger, no expression), so it needs no change of identity.
+			 */
 			if (OidIsValid(target.index_id) &&
-				pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-				check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
+				pg_class_aclcheck(relid, owner, ACL_SELECT) == ACLCHECK_OK &&
+				check_enable_rls(relid, owner, true) != RLS_ENABLED)
 			{
 				Relation	index = index_open(target.index_id, AccessShareLock);
 
@@ -282,8 +290,7 @@ state_of_session(const jcv_claims *claims, bool allow_spi, session_state *state)
 		return false;
 	args[0] = uuid_datum(claims->session_id);
 	args[1] = uuid_datum(claims->sub);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	jcv_spi_connect();
 	if (run_statement(&find_user_session, args, true) > 0)
 	{
 		jcv_session_times times;

@@ -1,29 +1,37 @@
 /*
  * settings.c
- *	  Module entry: defines the jcv_logout.* GUCs and turns them into the
- *	  keyring and claim policy the token verifier uses.
+ *	  The jcv_logout.* settings, and the keyring and claim policy the token
+ *	  verifier takes from them.
  *
- * Keys are built once per change of a setting and kept for the backend's
- * life: the JWKS is parsed by its check hook (so a bad set is refused when it
- * is set) into a small cache keyed by the setting's text, and the HMAC key
- * is rebuilt only when the secret changes.
+ * Keys are built once per change and kept for the backend's life: the JWKS
+ * is parsed by its check hook (a bad set is refused when it is set) into a
+ * small cache keyed by the setting's text; the HMAC key is rebuilt only when
+ * the secret, or the file that holds it, changes.
+ *
+ * Key custody: a secret in a setting's value can leak three ways: a
+ * placeholder (library not loaded yet) is readable by every role, members of
+ * pg_read_all_settings read GUC_SUPERUSER_ONLY values, and ALTER DATABASE /
+ * ALTER ROLE / a function's SET clause store it in catalogs every role
+ * reads. So the recommended home of the HS secret is a file
+ * (jcv_logout.jwt_secret_file, as ssl_key_file); jcv_logout.jwt_secret, and
+ * a JWKS holding a symmetric key, are shown to no role, refused in those
+ * catalogs, and used only when the library was loaded at server start.
  */
 #include "postgres.h"
 
 #include <limits.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
-#include "fmgr.h"
 #include "miscadmin.h"
-#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "errors.h"
-#include "require_session_hook.h"
 #include "settings.h"
-
-PG_MODULE_MAGIC;
 
 #define DEFAULT_AUDIENCE "authenticated"
 #define DEFAULT_AUTH_ADMIN_ROLE "supabase_auth_admin"
@@ -31,7 +39,18 @@ PG_MODULE_MAGIC;
 #define MIN_MAX_TOKEN_BYTES 64
 #define MAX_MAX_TOKEN_BYTES (1024 * 1024)
 #define SUPABASE_SECRET_SETTING "app.settings.jwt_secret"
+#define SECRET_SETTING "jcv_logout.jwt_secret"
+#define SECRET_FILE_SETTING "jcv_logout.jwt_secret_file"
+#define JWKS_SETTING "jcv_logout.jwks"
 #define JWKS_ERROR_SIZE 512
+
+/* What SHOW, current_setting() and pg_settings give for a secret value. */
+#define MASKED_VALUE "********"
+
+/* A secret file larger than this is refused unread (an HS key is 32-64 bytes). */
+#define MAX_SECRET_FILE_BYTES 4096
+
+#define USE_FILE_HINT "Put the secret in a file only the server's OS user can read and set jcv_logout.jwt_secret_file to its path."
 
 /*
  * Parsed sets kept: the current value plus a few that SET LOCAL, RESET or
@@ -55,10 +74,33 @@ static bool current_jwks_valid = false;
 
 /* jwt_secret (or app.settings.jwt_secret) as an HMAC key, rebuilt on change. */
 static jcv_key *secret_key = NULL;
-#define SECRET_SETTING "jcv_logout.jwt_secret"
+
+/*
+ * The secret file's key, with the identity of the file it was read from:
+ * the file is read again when the setting or any of these changes.
+ */
+typedef struct secret_file_state
+{
+	jcv_key    *key;			/* NULL until read */
+	dev_t		device;
+	ino_t		inode;
+	off_t		size;
+	struct timespec modified;
+	struct timespec changed;	/* ctime: a chmod or chown counts */
+} secret_file_state;
+
+static secret_file_state secret_file;
+
+/*
+ * Whether the library was loaded with the server (shared_preload_libraries):
+ * only then has no role ever been able to read a secret setting as a
+ * placeholder.
+ */
+static bool loaded_at_server_start = false;
 
 /* GUC variables */
 static char *jwt_secret = NULL;
+static char *jwt_secret_file = NULL;
 static char *jwks_text = NULL;
 static char *audience = NULL;
 static char *issuer = NULL;
@@ -78,65 +120,163 @@ static const struct config_enum_entry error_format_options[] = {
 	{NULL, 0, false}
 };
 
-void		_PG_init(void);
+/*
+ * Settings only a superuser (or a role granted SET on them) may set: the
+ * ones a login role must not be able to weaken from its connection options.
+ */
+static const char *const protected_settings[] = {
+	SECRET_SETTING, SECRET_FILE_SETTING, JWKS_SETTING,
+	"jcv_logout.audience", "jcv_logout.issuer", "jcv_logout.leeway",
+	"jcv_logout.max_token_bytes", "jcv_logout.audit", "jcv_logout.session_timebox",
+	"jcv_logout.idle_timeout", "jcv_logout.auth_admin_role", "jcv_logout.require_session"
+};
 
+#define PROTECTED_SETTING_COUNT lengthof(protected_settings)
+
+static bool jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size);
 static bool check_jwks(char **newval, void **extra, GucSource source);
 static void assign_jwks(const char *newval, void *extra);
+
 /*
- * ALTER DATABASE, ALTER ROLE and a function's SET clause store a value in
- * pg_db_role_setting or pg_proc.proconfig, which every role may read; they
- * validate it with source PGC_S_TEST. Warn then: a secret belongs in
- * postgresql.conf or ALTER SYSTEM. Check hook for secret settings.
+ * Whether a value comes from a catalog every role may read: ALTER DATABASE,
+ * ALTER ROLE or a function's SET clause, validated (PGC_S_TEST) or applied.
  */
 static bool
-warn_if_stored_in_readable_catalog(char **newval, void **extra pg_attribute_unused(),
-								   GucSource source)
+from_readable_catalog(GucSource source)
 {
-	if (source == PGC_S_TEST && *newval != NULL && (*newval)[0] != '\0')
-		ereport(WARNING,
-				(errmsg("this secret is being stored where every role can read it"),
-				 errdetail("Settings made with ALTER DATABASE, ALTER ROLE or a function's SET clause are kept in catalogs readable by PUBLIC."),
-				 errhint("Set it in postgresql.conf or with ALTER SYSTEM instead.")));
+	return source == PGC_S_TEST || source == PGC_S_GLOBAL || source == PGC_S_DATABASE ||
+		source == PGC_S_USER || source == PGC_S_DATABASE_USER;
+}
+
+/*
+ * Refuses a secret headed for such a catalog. When it is being stored
+ * (PGC_S_TEST) the error is raised here, hiding the statement that holds the
+ * secret from the log; a value stored before is not applied (a WARNING at
+ * connection, from PostgreSQL).
+ */
+static bool
+refuse_secret_in_catalog(const char *name, GucSource source)
+{
+	if (source == PGC_S_TEST)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s cannot be set with ALTER DATABASE, ALTER ROLE or a function's SET clause", name),
+				 errdetail("Those are kept in catalogs that every role can read."),
+				 errhint(USE_FILE_HINT),
+				 errhidestmt(true)));
+	GUC_check_errmsg("%s stored with ALTER DATABASE or ALTER ROLE is not used", name);
+	GUC_check_errdetail("Those are kept in catalogs that every role can read.");
+	GUC_check_errhint(USE_FILE_HINT);
+	return false;
+}
+
+static bool
+check_secret(char **newval, void **extra pg_attribute_unused(), GucSource source)
+{
+	if (*newval != NULL && (*newval)[0] != '\0' && from_readable_catalog(source))
+		return refuse_secret_in_catalog(SECRET_SETTING, source);
 	return true;
 }
 
+/* Shows whether a secret is set, never what it is, to every role. */
+static const char *
+show_secret(void)
+{
+	return (jwt_secret != NULL && jwt_secret[0] != '\0') ? MASKED_VALUE : "";
+}
+
+/* A JWKS with a symmetric key is a secret: shown to no role. */
+static const char *
+show_jwks(void)
+{
+	char		error[JWKS_ERROR_SIZE];
+	jcv_jwks   *set;
+
+	if (jwks_text == NULL || jwks_text[0] == '\0')
+		return "";
+	if (!jwks_for_text(jwks_text, &set, error, sizeof(error)) || jcv_jwks_has_secret_key(set))
+		return MASKED_VALUE;
+	return jwks_text;
+}
+
+/* A new path: read the file at the next use. */
+static void
+assign_secret_file(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+{
+	jcv_key_free(secret_file.key);
+	secret_file.key = NULL;
+}
+
 /*
- * Loaded by a query rather than preloaded: until now the secret was a
- * placeholder, which PostgreSQL lets every role read with SHOW. Say so in
- * the server log (never to the client, never the value).
+ * A value the connection's options (PGOPTIONS, options=-c) gave a setting
+ * before the library was loaded: PostgreSQL applies it only if the role may
+ * set it, and otherwise falls back to the default, not to the value the
+ * administrator chose with ALTER ROLE or ALTER DATABASE.
+ */
+static bool
+set_by_connection_options(const char *name)
+{
+	struct config_generic *record = jcv_find_setting(name);
+
+	return record != NULL && record->reset_source == PGC_S_CLIENT;
+}
+
+/*
+ * Ends a connection whose options tried to change a protected setting that
+ * its role may not set: carrying on would run with the default instead of
+ * the administrator's value (the session check off, no issuer check...).
  */
 static void
-log_if_secret_was_exposed(void)
+refuse_connection_option(const char *name)
 {
-	const char *placeholder;
-
-	if (process_shared_preload_libraries_in_progress || debug_query_string == NULL)
-		return;
-	placeholder = GetConfigOption(SECRET_SETTING, true, false);
-	if (placeholder != NULL && placeholder[0] != '\0')
-		ereport(LOG,
-				(errmsg("jcv_logout was loaded after %s was set, which every role could read until now",
-						SECRET_SETTING),
-				 errhint("Add jcv_logout to shared_preload_libraries or session_preload_libraries.")));
+	ereport(FATAL,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("connection options may not set %s", name),
+			 errdetail("Only a superuser, or a role granted SET on it, may change it; "
+					   "jcv_logout would otherwise run with its default instead of the value the administrator set."),
+			 errhint("Remove it from the connection's options (PGOPTIONS, options=-c)."),
+			 errhidestmt(true)));
 }
 
 void
-_PG_init(void)
+jcv_define_settings(void)
 {
-	log_if_secret_was_exposed();
+	bool		client_set[PROTECTED_SETTING_COUNT];
+	const char *placeholder_secret = GetConfigOption(SECRET_SETTING, true, false);
 
+	loaded_at_server_start = process_shared_preload_libraries_in_progress;
+	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
+		client_set[i] = set_by_connection_options(protected_settings[i]);
+
+	/*
+	 * Loaded late while the server configuration or a catalog holds a secret:
+	 * it is not used (the log says why, once per backend).
+	 */
+	if (!loaded_at_server_start && placeholder_secret != NULL && placeholder_secret[0] != '\0' &&
+		jcv_find_setting(SECRET_SETTING)->source < PGC_S_CLIENT)
+		ereport(LOG,
+				(errmsg("%s is set but not used: jcv_logout is not in shared_preload_libraries, so every role could read it", SECRET_SETTING),
+				 errhint(USE_FILE_HINT),
+				 errhidestmt(true)));
+
+	DefineCustomStringVariable(SECRET_FILE_SETTING,
+							   "File holding the secret that signs HS256/HS384/HS512 access tokens.",
+							   "Owned by the server's OS user and readable by it alone; read when first needed and again whenever it changes.",
+							   &jwt_secret_file, "", PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE,
+							   NULL, assign_secret_file, NULL);
 	DefineCustomStringVariable(SECRET_SETTING,
-							   "Secret that signs HS256/HS384/HS512 access tokens.",
-							   "When empty, app.settings.jwt_secret is used if a privileged source set it.",
+							   "Secret that signs HS256/HS384/HS512 access tokens (prefer jcv_logout.jwt_secret_file).",
+							   "Shown to no role; used only when jcv_logout is in shared_preload_libraries.",
 							   &jwt_secret, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   warn_if_stored_in_readable_catalog, NULL, NULL);
-	DefineCustomStringVariable("jcv_logout.jwks",
+							   check_secret, NULL, show_secret);
+	DefineCustomStringVariable(JWKS_SETTING,
 							   "JSON Web Key Set whose keys verify access tokens (RS*, PS*, ES256, ES384, EdDSA, HS*).",
 							   "As Supabase Auth publishes it at /auth/v1/.well-known/jwks.json. Checked when set.",
 							   &jwks_text, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   check_jwks, assign_jwks, NULL);
+							   check_jwks, assign_jwks, show_jwks);
 	DefineCustomStringVariable("jcv_logout.audience",
 							   "Audience an access token's aud claim must contain; empty disables the check.",
 							   NULL, &audience, DEFAULT_AUDIENCE, PGC_SUSET, 0,
@@ -182,36 +322,13 @@ _PG_init(void)
 							 error_format_options, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("jcv_logout");
-#else
-	EmitWarningsOnPlaceholders("jcv_logout");
-#endif
 
-	jcv_install_require_session_hook();
-}
-
-/* The GUC record of a string variable or placeholder, for its source. */
-static struct config_string *
-find_string_placeholder(const char *name)
-{
-#if PG_VERSION_NUM >= 160000
-	struct config_generic *variable = find_option(name, false, true, DEBUG1);
-
-	if (variable != NULL && variable->vartype == PGC_STRING)
-		return (struct config_string *) variable;
-#else
-	struct config_generic **variables = get_guc_variables();
-	int			count = GetNumConfigOptions();
-
-	for (int i = 0; i < count; i++)
+	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
 	{
-		if (variables[i]->vartype == PGC_STRING &&
-			pg_strcasecmp(variables[i]->name, name) == 0)
-			return (struct config_string *) variables[i];
+		if (client_set[i] && !set_by_connection_options(protected_settings[i]))
+			refuse_connection_option(protected_settings[i]);
 	}
-#endif
-	return NULL;
 }
 
 /*
@@ -227,9 +344,13 @@ trusted_supabase_secret(void)
 	static struct config_string *placeholder = NULL;
 
 	if (placeholder == NULL)
-		placeholder = find_string_placeholder(SUPABASE_SECRET_SETTING);
-	if (placeholder == NULL)
-		return NULL;
+	{
+		struct config_generic *record = jcv_find_setting(SUPABASE_SECRET_SETTING);
+
+		if (record == NULL || record->vartype != PGC_STRING)
+			return NULL;
+		placeholder = (struct config_string *) record;
+	}
 
 	if (placeholder->gen.source <= PGC_S_DATABASE)
 		return *placeholder->variable;
@@ -305,12 +426,12 @@ jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size)
 
 /*
  * Refuses an unusable set when it is set (SET, ALTER DATABASE/ROLE/SYSTEM,
- * a configuration reload), naming the bad key. The message never repeats
- * the value: an oct key in it is a secret.
+ * a configuration reload), naming the bad key, and a set holding a
+ * symmetric key headed for a catalog every role reads. The message never
+ * repeats the value: an oct key in it is a secret.
  */
 static bool
-check_jwks(char **newval, void **extra pg_attribute_unused(),
-		   GucSource source pg_attribute_unused())
+check_jwks(char **newval, void **extra pg_attribute_unused(), GucSource source)
 {
 	char		error[JWKS_ERROR_SIZE];
 	jcv_jwks   *set;
@@ -318,7 +439,11 @@ check_jwks(char **newval, void **extra pg_attribute_unused(),
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
 	if (jwks_for_text(*newval, &set, error, sizeof(error)))
+	{
+		if (jcv_jwks_has_secret_key(set) && from_readable_catalog(source))
+			return refuse_secret_in_catalog(JWKS_SETTING " with a symmetric key", source);
 		return true;
+	}
 	GUC_check_errmsg("jcv_logout.jwks is not a usable JSON Web Key Set");
 	GUC_check_errdetail("%s.", error);
 	GUC_check_errhint("Use the public keys as Supabase Auth publishes them at /auth/v1/.well-known/jwks.json.");
@@ -330,6 +455,24 @@ static void
 assign_jwks(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
 {
 	current_jwks_valid = false;
+}
+
+/*
+ * A secret setting that other backends may hold as a placeholder, readable
+ * by every role there, is not used: one from the server configuration
+ * (postgresql.conf, ALTER SYSTEM) or a catalog, unless the library was
+ * loaded at server start. A superuser's own SET reaches no other backend.
+ */
+static void
+refuse_if_placeholder_elsewhere(const char *name, const char *what)
+{
+	struct config_generic *record = jcv_find_setting(name);
+
+	if (!loaded_at_server_start && record != NULL && record->source < PGC_S_CLIENT)
+		jcv_raise(JCV_AUTH_STORE_FAILED,
+				  psprintf("%s is not used: jcv_logout is not in shared_preload_libraries", what),
+				  "Until the library is loaded, every role can read the setting. " USE_FILE_HINT,
+				  NULL);
 }
 
 static const jcv_jwks *
@@ -347,17 +490,131 @@ configured_jwks(void)
 					  NULL, error);
 		current_jwks_valid = true;
 	}
+	if (jcv_jwks_has_secret_key(current_jwks))
+		refuse_if_placeholder_elsewhere(JWKS_SETTING, JWKS_SETTING " with a symmetric key");
 	return current_jwks;
 }
 
-/* The HMAC key for the secret in force, rebuilt only when the secret changes. */
+/*
+ * Refuses the secret file. Whoever connected as a superuser sees the path
+ * and the reason; everyone else a plain message (the log has both).
+ */
+static void
+refuse_secret_file(const char *reason)
+{
+	char	   *detail = psprintf("%s \"%s\" %s", SECRET_FILE_SETTING, jwt_secret_file, reason);
+
+	jcv_raise(JCV_AUTH_STORE_FAILED,
+			  superuser_arg(GetSessionUserId()) ? detail : "the JWT secret file cannot be used",
+			  "It must be a regular file owned by the server's OS user, with no access for group or others (chmod 600).",
+			  detail);
+}
+
+static bool
+same_file_as_read(const struct stat *st)
+{
+	return st->st_dev == secret_file.device && st->st_ino == secret_file.inode &&
+		st->st_size == secret_file.size &&
+		st->st_mtim.tv_sec == secret_file.modified.tv_sec &&
+		st->st_mtim.tv_nsec == secret_file.modified.tv_nsec &&
+		st->st_ctim.tv_sec == secret_file.changed.tv_sec &&
+		st->st_ctim.tv_nsec == secret_file.changed.tv_nsec;
+}
+
+/*
+ * Reads the secret from an open file whose fstat is st, checked as
+ * PostgreSQL checks ssl_key_file: the server's OS user owns it and no one
+ * else may access it. Trailing newlines (echo, editors) are not part of it.
+ */
+static void
+read_secret_file(int fd, const struct stat *st)
+{
+	unsigned char buffer[MAX_SECRET_FILE_BYTES + 1];
+	ssize_t		length;
+
+	if (!S_ISREG(st->st_mode))
+		refuse_secret_file("is not a regular file");
+	if (st->st_uid != geteuid())
+		refuse_secret_file("is not owned by the server's OS user");
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		refuse_secret_file("is accessible by group or others");
+	if (st->st_size > MAX_SECRET_FILE_BYTES)
+		refuse_secret_file(psprintf("is larger than %d bytes", MAX_SECRET_FILE_BYTES));
+
+	length = read(fd, buffer, sizeof(buffer));
+	if (length < 0)
+		refuse_secret_file(psprintf("cannot be read: %m"));
+	while (length > 0 && (buffer[length - 1] == '\n' || buffer[length - 1] == '\r'))
+		length--;
+	if (length == 0 || length > MAX_SECRET_FILE_BYTES)
+	{
+		explicit_bzero(buffer, sizeof(buffer));
+		refuse_secret_file(length == 0 ? "holds no secret" : "grew while it was read");
+	}
+
+	secret_file.key = jcv_hmac_key_new(buffer, (size_t) length);
+	explicit_bzero(buffer, sizeof(buffer));
+	if (secret_file.key == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
+						errhidestmt(true)));
+	secret_file.device = st->st_dev;
+	secret_file.inode = st->st_ino;
+	secret_file.size = st->st_size;
+	secret_file.modified = st->st_mtim;
+	secret_file.changed = st->st_ctim;
+}
+
+/*
+ * The key in jcv_logout.jwt_secret_file: one stat per use, and the file is
+ * read again when it is not the file last read (replaced, rewritten,
+ * chmod'ed), so rotating the secret needs no reload.
+ */
+static jcv_key *
+secret_from_file(void)
+{
+	struct stat st;
+	int			fd;
+
+	if (stat(jwt_secret_file, &st) != 0)
+		refuse_secret_file(psprintf("cannot be read: %m"));
+	if (secret_file.key != NULL && same_file_as_read(&st))
+		return secret_file.key;
+
+	jcv_key_free(secret_file.key);
+	secret_file.key = NULL;
+	fd = open(jwt_secret_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		refuse_secret_file(psprintf("cannot be read: %m"));
+	PG_TRY();
+	{
+		if (fstat(fd, &st) != 0)
+			refuse_secret_file(psprintf("cannot be read: %m"));
+		read_secret_file(fd, &st);
+	}
+	PG_FINALLY();
+	{
+		close(fd);
+	}
+	PG_END_TRY();
+	return secret_file.key;
+}
+
+/*
+ * The HMAC key in force: the secret file when set; else jcv_logout.jwt_secret
+ * (only when loaded at server start); else a trusted app.settings.jwt_secret.
+ * Rebuilt only when the secret changes.
+ */
 static jcv_key *
 configured_secret(void)
 {
 	const char *secret = jwt_secret;
 	size_t		secret_len;
 
-	if (secret == NULL || secret[0] == '\0')
+	if (jwt_secret_file != NULL && jwt_secret_file[0] != '\0')
+		return secret_from_file();
+	if (secret != NULL && secret[0] != '\0')
+		refuse_if_placeholder_elsewhere(SECRET_SETTING, SECRET_SETTING);
+	else
 		secret = trusted_supabase_secret();
 	secret_len = secret ? strlen(secret) : 0;
 
@@ -372,7 +629,8 @@ configured_secret(void)
 	{
 		secret_key = jcv_hmac_key_new((const unsigned char *) secret, secret_len);
 		if (secret_key == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
+							errhidestmt(true)));
 	}
 	return secret_key;
 }
@@ -385,7 +643,7 @@ jcv_load_keyring(jcv_keyring *keys)
 
 	if (jcv_keyring_is_empty(keys))
 		jcv_raise(JCV_AUTH_STORE_FAILED, "no JWT key is configured",
-				  "Set jcv_logout.jwks or jcv_logout.jwt_secret (or app.settings.jwt_secret with ALTER DATABASE).",
+				  "Set jcv_logout.jwt_secret_file (HS256/384/512) or jcv_logout.jwks.",
 				  NULL);
 }
 

@@ -23,8 +23,15 @@ extern int	jcv_error_format_setting;
 extern bool jcv_require_session;
 
 /*
- * Fills the keyring from jcv_logout.jwks and jcv_logout.jwt_secret (else a
- * trusted app.settings.jwt_secret). The keys stay owned by this module.
+ * Defines the jcv_logout.* settings (from _PG_init). Ends the connection
+ * when its options tried to change a setting its role may not set.
+ */
+extern void jcv_define_settings(void);
+
+/*
+ * Fills the keyring from jcv_logout.jwks and the HS secret (the file
+ * jcv_logout.jwt_secret_file, else jcv_logout.jwt_secret, else a trusted
+ * app.settings.jwt_secret). The keys stay owned by this module.
  * Raises SUPABASE_ERROR when neither holds a key.
  */
 extern void jcv_load_keyring(jcv_keyring *keys);

@@ -241,3 +241,29 @@ ALTER TABLE auth.refresh_tokens ENABLE ROW LEVEL SECURITY;
 ALTER TABLE auth.sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE auth.mfa_amr_claims ENABLE ROW LEVEL SECURITY;
 ALTER TABLE auth.identities ENABLE ROW LEVEL SECURITY;
+
+-- Owned as on Supabase: by supabase_auth_admin, which is not a superuser
+-- (GoTrue's hack/init_postgres.sql: NOINHERIT CREATEROLE LOGIN). The
+-- extension's statements run as this owner, never as a superuser.
+DO $$
+DECLARE
+  object record;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'supabase_auth_admin') THEN
+    CREATE ROLE supabase_auth_admin NOINHERIT CREATEROLE LOGIN;
+  END IF;
+  ALTER SCHEMA auth OWNER TO supabase_auth_admin;
+  FOR object IN
+    SELECT 'TABLE' AS kind, c.oid::regclass::text AS name FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'auth'::regnamespace AND c.relkind IN ('r', 'p')
+    UNION ALL
+    SELECT 'TYPE', t.oid::regtype::text FROM pg_catalog.pg_type t
+     WHERE t.typnamespace = 'auth'::regnamespace AND t.typtype = 'e'
+    UNION ALL
+    SELECT 'FUNCTION', p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace = 'auth'::regnamespace
+  LOOP
+    EXECUTE pg_catalog.format('ALTER %s %s OWNER TO supabase_auth_admin', object.kind, object.name);
+  END LOOP;
+END
+$$;

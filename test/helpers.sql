@@ -80,3 +80,29 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ' ' || message || ' / ' || coalesce(detail, '');
 END
 $$;
+
+-- Writes the HS secret where jcv_logout.jwt_secret_file expects it: a file in
+-- the data directory, owned by the server's OS user, mode 0600. Returns its
+-- path.
+CREATE FUNCTION jcv_test.write_secret_file(secret text, file_name text DEFAULT 'jcv_jwt_secret',
+                                           mode text DEFAULT '600')
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  path text := pg_catalog.current_setting('data_directory') || '/' || file_name;
+BEGIN
+  EXECUTE pg_catalog.format('COPY (SELECT %L) TO PROGRAM %L', secret,
+    pg_catalog.format('umask 077 && cat > "%s" && chmod %s "%s"', path, mode, path));
+  RETURN path;
+END
+$$;
+
+-- A setting as the current role sees it, or the SQLSTATE it gets instead
+-- (42501: it may not read it), so no output depends on PostgreSQL's wording.
+CREATE FUNCTION jcv_test.visible_setting(setting_name text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN pg_catalog.current_setting(setting_name);
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'SQLSTATE ' || SQLSTATE;
+END
+$$;

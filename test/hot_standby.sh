@@ -25,7 +25,8 @@ trap stop_standby EXIT
 # The primary: Supabase Auth's schema and rows, the extension, the key.
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 \i test/fixture.sql
-ALTER SYSTEM SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
+SELECT jcv_test.write_secret_file('super-secret-jwt-token-with-at-least-32-characters-long');
+ALTER SYSTEM SET jcv_logout.jwt_secret_file = 'jcv_jwt_secret';
 SELECT pg_reload_conf();
 SQL
 

@@ -5,8 +5,8 @@
 \set ON_ERROR_STOP 1
 \i test/fixture.sql
 SET client_min_messages = error;
-ALTER DATABASE isolation_regression
-  SET jcv_logout.jwt_secret = 'super-secret-jwt-token-with-at-least-32-characters-long';
+SELECT jcv_test.write_secret_file('super-secret-jwt-token-with-at-least-32-characters-long');
+ALTER DATABASE isolation_regression SET jcv_logout.jwt_secret_file = 'jcv_jwt_secret';
 
 -- Every permutation starts from the fixture rows: each spec's setup calls
 -- jcv_test.reset_login_state().

@@ -1,0 +1,51 @@
+/*
+ * compat.h
+ *	  The PostgreSQL version differences the extension meets (15, 16, 17),
+ *	  in one place: everything else calls these.
+ */
+#ifndef JCV_COMPAT_H
+#define JCV_COMPAT_H
+
+#include "postgres.h"
+
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+
+/* What a security-restricted operation runs with, as PostgreSQL 17's RestrictSearchPath(). */
+#define JCV_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
+
+/*
+ * Sets search_path to pg_catalog, pg_temp at the current GUC nest level
+ * (the caller opened one with NewGUCNestLevel and closes it).
+ */
+static inline void
+jcv_restrict_search_path(void)
+{
+#if PG_VERSION_NUM >= 170000
+	RestrictSearchPath();
+#else
+	(void) set_config_option("search_path", JCV_SAFE_SEARCH_PATH, PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+#endif
+}
+
+/* The GUC record of a setting or placeholder by name, or NULL. */
+static inline struct config_generic *
+jcv_find_setting(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	return find_option(name, false, true, DEBUG1);
+#else
+	struct config_generic **variables = get_guc_variables();
+	int			count = GetNumConfigOptions();
+
+	for (int i = 0; i < count; i++)
+	{
+		if (pg_strcasecmp(variables[i]->name, name) == 0)
+			return variables[i];
+	}
+	return NULL;
+#endif
+}
+
+#endif							/* JCV_COMPAT_H */
