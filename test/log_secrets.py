@@ -18,13 +18,14 @@ itself logs bind parameters with log_statement = all. Set JCV_SERVER_LOG
 to the log file when not under pg_virtualenv.
 """
 import json
-import os
 import pathlib
-import subprocess
 import sys
 import uuid
 
 import psycopg
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "support"))
+from server_log import log_since, server_log  # noqa: E402
 
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
 DATABASE = "isolation_regression"
@@ -36,24 +37,6 @@ results = []
 def report(name, ok, detail=""):
     print("%s ... %s%s" % (name, "ok" if ok else "FAILED", (" (" + detail + ")") if detail else ""))
     results.append(ok)
-
-
-def server_log():
-    if os.environ.get("JCV_SERVER_LOG"):
-        return pathlib.Path(os.environ["JCV_SERVER_LOG"])
-    port = os.environ["PGPORT"]
-    for line in subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True,
-                               check=True).stdout.splitlines():
-        fields = line.split()
-        if len(fields) >= 7 and fields[2] == port:
-            return pathlib.Path(fields[6])
-    sys.exit("server log not found; set JCV_SERVER_LOG")
-
-
-def new_log_text(log, offset):
-    with open(log, "rb") as f:
-        f.seek(offset)
-        return f.read().decode("utf-8", "replace")
 
 
 def verbose_session(conn):
@@ -85,7 +68,7 @@ def exercise(conn, tokens):
                 [json.dumps({"authorization": "Bearer " + token})])
     good = tokens[0]
     # no key configured (SUPABASE_ERROR), a failing delete (LOGOUT_ERROR)
-    attempt(conn, "SELECT set_config('jcv_logout.jwt_secret', '', true), auth_logout(%s)", [good])
+    attempt(conn, "SELECT set_config('jcv_logout.jwt_secret_file', '', true), auth_logout(%s)", [good])
     try:
         with conn.transaction(force_rollback=True):
             conn.execute("CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql"
@@ -119,7 +102,7 @@ def main():
         conn.execute("SELECT pg_catalog.set_config('jcv.probe', %s, false)", [probe])
         conn.execute("DO $$ BEGIN RAISE LOG '%s'; END $$" % probe)
         exercise(conn, tokens)
-        text = new_log_text(log, start)
+        text = log_since(log, start)
         report("log_verbose_log_captured", probe in text and "auth_logout($1" in text,
                "%d bytes" % len(text))
         found = leaks(text, tokens)
@@ -129,7 +112,7 @@ def main():
         conn.execute("SELECT pg_catalog.set_config('log_parameter_max_length', '-1', false)")
         start = log.stat().st_size
         attempt(conn, "SELECT auth_logout(%s)", [tokens[0]])
-        report("log_parameters_logged_unless_max_length_0", tokens[0] in new_log_text(log, start))
+        report("log_parameters_logged_unless_max_length_0", tokens[0] in log_since(log, start))
     sys.exit(0 if all(results) else 1)
 
 
