@@ -124,8 +124,14 @@ class Bench:
             dbname = conn.execute("SELECT current_database()").fetchone()[0]
             conn.execute("CREATE EXTENSION jcv_logout")
             self.check_build_loaded(conn)
-            conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.jwt_secret = {}").format(
-                sql.Identifier(dbname), sql.Literal(SECRET)))
+            # jcv_logout reads the key from a file of the server's OS user
+            # (mode 0600); the PL/pgSQL baselines from bench.jwt_secret.
+            conn.execute(sql.SQL("COPY (SELECT {}) TO PROGRAM {}").format(
+                sql.Literal(SECRET), sql.Literal("umask 077 && cat > jcv_bench_secret")))
+            for setting, value in [("jcv_logout.jwt_secret_file", "jcv_bench_secret"),
+                                   ("bench.jwt_secret", SECRET)]:
+                conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(dbname), sql.Identifier(setting), sql.Literal(value)))
             # The ES256 row runs once the extension has JWKS support.
             conn.execute("LOAD 'jcv_logout'")
             # (hidden from pg_settings like every key setting; a superuser reads it)

@@ -24,7 +24,8 @@ createdb purge_template
 psql -Xq -v ON_ERROR_STOP=1 -d purge_template -f test/gotrue_schema.sql >/dev/null
 psql -Xq -v ON_ERROR_STOP=1 -d purge_template -v users="$users" -v sessions="$sessions" \
   -f bench/purge_setup.sql >&2
-psql -Xq -d purge_template -c "ALTER DATABASE purge_template SET jcv_logout.jwt_secret = '$secret'"
+# the key in a file of the server's OS user, mode 0600 (COPY ... TO PROGRAM runs as that user)
+psql -Xq -d purge_template -c "COPY (SELECT '$secret') TO PROGRAM 'umask 077 && cat > jcv_bench_secret'"
 
 echo "plan of one purge batch:" >&2
 psql -XAtq -d purge_template >&2 <<'SQL'
@@ -40,7 +41,7 @@ echo "| purge | sessions removed (purge + logouts) | wall time (s) | logouts dur
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for variant in "${variants[@]}"; do
   psql -Xq -d postgres -c "DROP DATABASE IF EXISTS purge_run" -c "CREATE DATABASE purge_run TEMPLATE purge_template"
-  psql -Xq -d purge_run -c "ALTER DATABASE purge_run SET jcv_logout.jwt_secret = '$secret'"
+  psql -Xq -d purge_run -c "LOAD 'jcv_logout'" -c "ALTER DATABASE purge_run SET jcv_logout.jwt_secret_file = 'jcv_bench_secret'"
   psql -Xq -d purge_run -c "CHECKPOINT" -c "SELECT count(*) FROM auth.sessions" >/dev/null
   stop=$(mktemp -u)
   stats=$(mktemp)

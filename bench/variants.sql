@@ -157,7 +157,7 @@ RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  claims jsonb := bench.pgjwt_verify(token, pg_catalog.current_setting('jcv_logout.jwt_secret'));
+  claims jsonb := bench.pgjwt_verify(token, pg_catalog.current_setting('bench.jwt_secret'));
   claimed_user uuid;
   claimed_session uuid;
   session_found boolean := false;

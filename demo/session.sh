@@ -22,11 +22,17 @@ PY
 token=$(mint "$session_id")
 token_b=$(mint "$session_b")
 
+# The secret in a file that only the server's OS user can read (as ssl_key_file).
+secret_file="$(psql -XAtc 'SHOW data_directory')/jwt_secret"
+printf '%s\n' "$secret" >"$secret_file"
+chown postgres: "$secret_file"
+chmod 600 "$secret_file"
+
 psql -q -v ON_ERROR_STOP=1 -f test/gotrue_schema.sql
 psql -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION jcv_logout;
--- the secret where only superusers can read it, the library loaded before any query
-ALTER SYSTEM SET jcv_logout.jwt_secret = '$secret';
+-- the key's file, and the library loaded before any query (require_session)
+ALTER SYSTEM SET jcv_logout.jwt_secret_file = '$secret_file';
 ALTER SYSTEM SET session_preload_libraries = 'jcv_logout';
 SELECT pg_reload_conf() AS reloaded \gset
 INSERT INTO auth.users (instance_id, id, aud, role, email)
