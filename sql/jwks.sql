@@ -106,6 +106,8 @@ SELECT name, jcv_test.use_jwks(name) AS outcome
  WHERE name LIKE 'bad\_%'
  ORDER BY name;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es384')) AS set_in_force_unchanged;
+-- a set over 256 kB is refused before it is parsed
+SELECT set_config('jcv_logout.jwks', '{"keys": [' || repeat(' ', 262144) || ']}', false);
 ALTER DATABASE :"DBNAME" SET jcv_logout.jwks = '{"keys": [{"kty": "RSA", "kid": "typo", "e": "AQAB"}]}';
 SELECT count(*) AS database_settings FROM pg_db_role_setting
  WHERE array_to_string(setconfig, ',') LIKE '%jcv_logout.jwks%';

@@ -44,6 +44,9 @@
 #define JWKS_SETTING "jcv_logout.jwks"
 #define JWKS_ERROR_SIZE 512
 
+/* A JWKS larger than this is refused unparsed (Supabase's holds a few keys, < 10 kB). */
+#define MAX_JWKS_BYTES (256 * 1024)
+
 /* What SHOW, current_setting() and pg_settings give for a secret value. */
 #define MASKED_VALUE "********"
 
@@ -438,6 +441,11 @@ check_jwks(char **newval, void **extra pg_attribute_unused(), GucSource source)
 
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
+	if (strlen(*newval) > MAX_JWKS_BYTES)
+	{
+		GUC_check_errmsg("jcv_logout.jwks is larger than %d bytes", MAX_JWKS_BYTES);
+		return false;
+	}
 	if (jwks_for_text(*newval, &set, error, sizeof(error)))
 	{
 		if (jcv_jwks_has_secret_key(set) && from_readable_catalog(source))
