@@ -1,10 +1,11 @@
 /*
  * test_pure.c
  *	  Unit tests of the pure token code (src/base64url.c, src/jwt_verify.c,
- *	  src/json_scan.c) at its edges: base64url canonical form, Bearer
- *	  stripping, the request.headers reader, duplicate names in objects too
- *	  large for the scanner's key stack, uuid rules and time claims at the
- *	  boundaries.
+ *	  src/json_scan.c, src/request_claims.c) at its edges: base64url
+ *	  canonical form, Bearer stripping, the request.headers and
+ *	  request.jwt.claims readers and their size cap, duplicate names in
+ *	  objects too large for the scanner's key stack, uuid rules and time
+ *	  claims at the boundaries.
  *	  Prints "unit_<case> ... ok|FAILED" per case (test/run_all.sh counts
  *	  them); exits 1 if any failed. Run: bash test/unit/run.sh
  */
@@ -16,6 +17,7 @@
 #include "json_scan.h"
 #include "jwks.h"
 #include "jwt_verify.h"
+#include "request_claims.h"
 #include "token_signing.h"
 
 #define SECRET "unit-test-secret-with-at-least-32-characters"
@@ -324,6 +326,51 @@ test_json_scan_nested(void)
 	free(inner_duplicate);
 }
 
+/*
+ * prefix, then a "pad" member and the closing brace making the JSON text
+ * exactly total bytes long (malloc'ed).
+ */
+static char *
+padded(const char *prefix, size_t total)
+{
+	const char *pad_start = "\"pad\":\"";
+	const char *pad_end = "\"}";
+	char	   *text = malloc(total + 1);
+	size_t		fill = total - strlen(prefix) - strlen(pad_start) - strlen(pad_end);
+
+	sprintf(text, "%s%s", prefix, pad_start);
+	memset(text + strlen(text), 'x', fill);
+	strcpy(text + total - strlen(pad_end), pad_end);
+	return text;
+}
+
+static void
+test_request_cap(void)
+{
+	const char *claims_prefix = "{\"sub\":\"" ALICE "\",\"session_id\":\"" SESSION
+		"\",\"role\":\"authenticated\",";
+	char	   *at_cap = padded(claims_prefix, JCV_MAX_REQUEST_JSON_BYTES);
+	char	   *over_cap = padded(claims_prefix, JCV_MAX_REQUEST_JSON_BYTES + 1);
+	jcv_claims	claims;
+
+	check("claims_at_cap",
+		  strlen(at_cap) == JCV_MAX_REQUEST_JSON_BYTES &&
+		  jcv_read_request_claims(at_cap, &claims) && claims.has_session_id &&
+		  strcmp(claims.session_id, SESSION) == 0);
+	check("claims_over_cap_refused",
+		  strlen(over_cap) == JCV_MAX_REQUEST_JSON_BYTES + 1 &&
+		  !jcv_read_request_claims(over_cap, &claims));
+	free(at_cap);
+	free(over_cap);
+
+	at_cap = padded("{\"authorization\":\"Bearer x\",", JCV_MAX_REQUEST_JSON_BYTES);
+	over_cap = padded("{\"authorization\":\"Bearer x\",", JCV_MAX_REQUEST_JSON_BYTES + 1);
+	check("headers_at_cap", header_is(at_cap, "Bearer x"));
+	check("headers_over_cap_refused", header_is(over_cap, NULL));
+	free(at_cap);
+	free(over_cap);
+}
+
 static void
 test_uuids(void)
 {
@@ -413,6 +460,7 @@ main(void)
 	test_headers();
 	test_json_scan_many_members();
 	test_json_scan_nested();
+	test_request_cap();
 	test_uuids();
 	test_times();
 	test_structure();
