@@ -15,6 +15,7 @@
 
 #include "base64url.h"
 #include "json_scan.h"
+#include "request_claims.h"
 
 #define BEARER_SCHEME "bearer"
 #define TOKEN_TYPE "JWT"
@@ -415,10 +416,13 @@ jcv_authorization_from_headers(const char *headers_json)
 	const json_scan_value *header = &authorization.value;
 	char	   *value;
 	size_t		value_len;
+	size_t		len;
 
 	if (headers_json == NULL || headers_json[0] == '\0')
 		return NULL;
-	if (!json_scan_object(headers_json, strlen(headers_json), &authorization, 1) ||
+	len = strnlen(headers_json, JCV_MAX_REQUEST_JSON_BYTES + 1);
+	if (len > JCV_MAX_REQUEST_JSON_BYTES ||
+		!json_scan_object(headers_json, len, &authorization, 1) ||
 		header->type != JSON_SCAN_STRING)
 		return NULL;
 	value = malloc(header->len + 1);

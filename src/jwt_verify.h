@@ -98,7 +98,8 @@ extern bool jcv_strip_bearer_scheme(const char **token, size_t *len);
 
 /*
  * The value of the "authorization" member of PostgREST's request.headers
- * JSON, malloc'ed, or NULL when absent or the JSON is unusable.
+ * JSON, malloc'ed, or NULL when absent or the JSON is unusable (or longer
+ * than JCV_MAX_REQUEST_JSON_BYTES, request_claims.h).
  */
 extern char *jcv_authorization_from_headers(const char *headers_json);
 

@@ -1,8 +1,11 @@
 /*
  * test_pure.c
- *	  Unit tests of the pure token code (src/base64url.c, src/jwt_verify.c)
- *	  at its edges: base64url canonical form, Bearer stripping, the
- *	  request.headers reader, uuid rules and time claims at the boundaries.
+ *	  Unit tests of the pure token code (src/base64url.c, src/jwt_verify.c,
+ *	  src/json_scan.c, src/request_claims.c) at its edges: base64url
+ *	  canonical form, Bearer stripping, the request.headers and
+ *	  request.jwt.claims readers and their size cap, duplicate names in
+ *	  objects too large for the scanner's key stack, uuid rules and time
+ *	  claims at the boundaries.
  *	  Prints "unit_<case> ... ok|FAILED" per case (test/run_all.sh counts
  *	  them); exits 1 if any failed. Run: bash test/unit/run.sh
  */
@@ -11,8 +14,10 @@
 #include <string.h>
 
 #include "base64url.h"
+#include "json_scan.h"
 #include "jwks.h"
 #include "jwt_verify.h"
+#include "request_claims.h"
 #include "token_signing.h"
 
 #define SECRET "unit-test-secret-with-at-least-32-characters"
@@ -21,6 +26,15 @@
 #define SESSION "aaaaaaaa-0000-4000-8000-000000000001"
 #define MAX_TOKEN 8192
 #define HS256_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+/* More members than the scanner's key stack holds (KEY_STACK_CAPACITY). */
+#define BEYOND_KEY_STACK 200
+#define HOSTILE_MEMBERS 40000
+#define HUGE_MEMBERS 160000
+/* Room for one member "NAME":0, written by object_of. */
+#define MEMBER_ROOM 48
+/* Distinct names of one length, sharing their first and last eight bytes. */
+#define SAME_EDGES_NAME "aaaaaaaa%06ldzzzzzzzz"
+#define NESTING_DEPTH 1000
 
 static int	failures = 0;
 
@@ -181,6 +195,182 @@ test_headers(void)
 	check("headers_nul_escape", header_is("{\"authorization\":\"a\\u0000b\"}", NULL));
 }
 
+/*
+ * The object {"NAME0":0,...,"NAMEn-1":0 TAIL} with names from name_format
+ * and the member's index; TAIL is more members (",..." or "").
+ */
+static char *
+object_of(long count, const char *name_format, const char *tail)
+{
+	char	   *text = malloc(count * MEMBER_ROOM + strlen(tail) + 3);
+	char	   *p = text;
+
+	*p++ = '{';
+	for (long i = 0; i < count; i++)
+	{
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		p += sprintf(p, name_format, i);
+		p += sprintf(p, "\":0");
+	}
+	sprintf(p, "%s}", tail);
+	return text;
+}
+
+static int
+scans(const char *text)
+{
+	return json_scan_object(text, strlen(text), NULL, 0);
+}
+
+/* Whether object_of(count, name_format, tail) scans as expected; freed. */
+static int
+object_scans(long count, const char *name_format, const char *tail, int expected)
+{
+	char	   *text = object_of(count, name_format, tail);
+	int			ok = scans(text) == expected;
+
+	free(text);
+	return ok;
+}
+
+/* format with each %s replaced by text, malloc'ed */
+static char *
+compose(const char *format, const char *text, int uses)
+{
+	char	   *out = malloc(strlen(format) + uses * strlen(text) + 1);
+
+	sprintf(out, format, text, text, text, text);
+	return out;
+}
+
+static void
+test_json_scan_many_members(void)
+{
+	char	   *text;
+	json_scan_member sub = {.name = "sub"};
+
+	check("scan_beyond_key_stack",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", "", 1));
+	check("scan_duplicate_beyond_key_stack",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", ",\"k0\":1", 0));
+	check("scan_duplicate_last_of_40000",
+		  object_scans(HOSTILE_MEMBERS, "k%ld", ",\"k0\":1", 0));
+	check("scan_escaped_duplicate_beyond_key_stack",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", ",\"\\u006b0\":1", 0));
+	check("scan_escaped_duplicate_last_of_40000",
+		  object_scans(HOSTILE_MEMBERS, "k%ld", ",\"\\u006b39999\":1", 0));
+	check("scan_escaped_first_plain_duplicate",
+		  object_scans(BEYOND_KEY_STACK, "\\u006b%ld", ",\"k7\":1", 0));
+	check("scan_160000_distinct",
+		  object_scans(HUGE_MEMBERS, "k%ld", "", 1));
+	check("scan_160000_same_edges_distinct",
+		  object_scans(HUGE_MEMBERS, SAME_EDGES_NAME, "", 1));
+	check("scan_same_edges_duplicate_last",
+		  object_scans(HOSTILE_MEMBERS, SAME_EDGES_NAME, ",\"aaaaaaaa000000zzzzzzzz\":1", 0));
+	check("scan_same_edges_in_small_object",
+		  scans("{\"aaaaaaaa1zzzzzzzz\":0,\"aaaaaaaa2zzzzzzzz\":0}") &&
+		  !scans("{\"aaaaaaaa1zzzzzzzz\":0,\"aaaaaaaa2zzzzzzzz\":0,\"aaaaaaaa1zzzzzzzz\":0}") &&
+		  !scans("{\"aaaaaaaa1zzzzzzzz\":0,\"aaaaaaaa2zzzzzzzz\":0,\"aaaaaaaa\\u0032zzzzzzzz\":0}"));
+
+	text = object_of(HOSTILE_MEMBERS, "k%ld", ",\"sub\":\"x\"");
+	check("scan_member_found_beyond_key_stack",
+		  json_scan_object(text, strlen(text), &sub, 1) &&
+		  json_scan_string_equals(&sub.value, "x", 1));
+	free(text);
+}
+
+static void
+test_json_scan_nested(void)
+{
+	char	   *inner = object_of(BEYOND_KEY_STACK, "k%ld", "");
+	char	   *inner_duplicate = object_of(BEYOND_KEY_STACK, "k%ld", ",\"k150\":1");
+	char	   *tail;
+	char	   *text;
+	size_t		depth_len = NESTING_DEPTH * strlen("{\"x\":0,\"k\":}") + 2;
+	char	   *deep = malloc(depth_len);
+	char	   *p = deep;
+
+	text = compose("{\"a\":%s,\"b\":%s,\"c\":[%s,%s]}", inner, 4);
+	check("scan_same_names_in_sibling_objects", scans(text));
+	free(text);
+
+	tail = compose(",\"inner\":%s", inner, 1);
+	check("scan_same_names_in_nested_object",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", tail, 1));
+	free(tail);
+
+	tail = compose(",\"inner\":%s,\"k5\":1", inner, 1);
+	check("scan_duplicate_after_nested_object",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", tail, 0));
+	free(tail);
+
+	tail = compose(",\"inner\":%s", inner_duplicate, 1);
+	check("scan_duplicate_in_nested_object",
+		  object_scans(BEYOND_KEY_STACK, "k%ld", tail, 0));
+	free(tail);
+
+	/* {"x":0,"k":{"x":0,"k":...0}}: most levels beyond the key stack */
+	for (int i = 0; i < NESTING_DEPTH; i++)
+		p += sprintf(p, "{\"x\":0,\"k\":");
+	*p++ = '0';
+	memset(p, '}', NESTING_DEPTH);
+	p[NESTING_DEPTH] = '\0';
+	check("scan_same_names_at_every_depth", scans(deep));
+	memcpy(p - strlen("\"k\":0"), "\"x\":1", strlen("\"x\":1"));
+	check("scan_duplicate_at_depth", !scans(deep));
+
+	free(deep);
+	free(inner);
+	free(inner_duplicate);
+}
+
+/*
+ * prefix, then a "pad" member and the closing brace making the JSON text
+ * exactly total bytes long (malloc'ed).
+ */
+static char *
+padded(const char *prefix, size_t total)
+{
+	const char *pad_start = "\"pad\":\"";
+	const char *pad_end = "\"}";
+	char	   *text = malloc(total + 1);
+	size_t		fill = total - strlen(prefix) - strlen(pad_start) - strlen(pad_end);
+
+	sprintf(text, "%s%s", prefix, pad_start);
+	memset(text + strlen(text), 'x', fill);
+	strcpy(text + total - strlen(pad_end), pad_end);
+	return text;
+}
+
+static void
+test_request_cap(void)
+{
+	const char *claims_prefix = "{\"sub\":\"" ALICE "\",\"session_id\":\"" SESSION
+		"\",\"role\":\"authenticated\",";
+	char	   *at_cap = padded(claims_prefix, JCV_MAX_REQUEST_JSON_BYTES);
+	char	   *over_cap = padded(claims_prefix, JCV_MAX_REQUEST_JSON_BYTES + 1);
+	jcv_claims	claims;
+
+	check("claims_at_cap",
+		  strlen(at_cap) == JCV_MAX_REQUEST_JSON_BYTES &&
+		  jcv_read_request_claims(at_cap, &claims) && claims.has_session_id &&
+		  strcmp(claims.session_id, SESSION) == 0);
+	check("claims_over_cap_refused",
+		  strlen(over_cap) == JCV_MAX_REQUEST_JSON_BYTES + 1 &&
+		  !jcv_read_request_claims(over_cap, &claims));
+	free(at_cap);
+	free(over_cap);
+
+	at_cap = padded("{\"authorization\":\"Bearer x\",", JCV_MAX_REQUEST_JSON_BYTES);
+	over_cap = padded("{\"authorization\":\"Bearer x\",", JCV_MAX_REQUEST_JSON_BYTES + 1);
+	check("headers_at_cap", header_is(at_cap, "Bearer x"));
+	check("headers_over_cap_refused", header_is(over_cap, NULL));
+	free(at_cap);
+	free(over_cap);
+}
+
 static void
 test_uuids(void)
 {
@@ -268,6 +458,9 @@ main(void)
 	test_base64url();
 	test_bearer();
 	test_headers();
+	test_json_scan_many_members();
+	test_json_scan_nested();
+	test_request_cap();
 	test_uuids();
 	test_times();
 	test_structure();
