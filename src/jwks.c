@@ -29,10 +29,11 @@
 #define MIN_RSA_BITS 2048
 #define P256_COORDINATE_BYTES 32
 #define P384_COORDINATE_BYTES 48
+#define P521_COORDINATE_BYTES 66	/* 521 bits, rounded up to whole bytes */
 #define ED25519_KEY_BYTES 32
 #define ED25519_SIGNATURE_BYTES 64
 #define EC_UNCOMPRESSED_POINT_TAG 0x04
-#define MAX_EC_COORDINATE_BYTES P384_COORDINATE_BYTES
+#define MAX_EC_COORDINATE_BYTES P521_COORDINATE_BYTES
 /* Shown in error sentences: enough to recognise a kid, bounded for logs. */
 #define MAX_KID_SHOWN 64
 
@@ -40,7 +41,9 @@
 #define DER_SEQUENCE 0x30
 #define DER_INTEGER 0x02
 #define DER_INTEGER_MAX (1 + 1 + 1 + MAX_EC_COORDINATE_BYTES)	/* tag, len, 0x00, value */
-#define DER_ECDSA_MAX (2 + 2 * DER_INTEGER_MAX)
+#define DER_SHORT_LENGTH_MAX 127
+#define DER_LONG_LENGTH_ONE_BYTE 0x81	/* long form: one length byte follows */
+#define DER_ECDSA_MAX (3 + 2 * DER_INTEGER_MAX)
 
 enum
 {
@@ -68,6 +71,7 @@ static const jcv_alg algs[] = {
 	{"PS512", JCV_FAMILY_RSA_PSS, JCV_KEY_RSA, DIGEST_SHA512},
 	{"ES256", JCV_FAMILY_ECDSA, JCV_KEY_EC_P256, DIGEST_SHA256},
 	{"ES384", JCV_FAMILY_ECDSA, JCV_KEY_EC_P384, DIGEST_SHA384},
+	{"ES512", JCV_FAMILY_ECDSA, JCV_KEY_EC_P521, DIGEST_SHA512},
 	{"EdDSA", JCV_FAMILY_EDDSA, JCV_KEY_ED25519, -1},
 };
 
@@ -115,7 +119,15 @@ digest_of(const jcv_alg *alg)
 static size_t
 ec_coordinate_bytes(jcv_key_type type)
 {
-	return type == JCV_KEY_EC_P384 ? P384_COORDINATE_BYTES : P256_COORDINATE_BYTES;
+	switch (type)
+	{
+		case JCV_KEY_EC_P384:
+			return P384_COORDINATE_BYTES;
+		case JCV_KEY_EC_P521:
+			return P521_COORDINATE_BYTES;
+		default:
+			return P256_COORDINATE_BYTES;
+	}
 }
 
 jcv_key *
@@ -230,19 +242,26 @@ der_integer(const unsigned char *value, size_t len, unsigned char *out)
 }
 
 /*
- * JOSE's r || s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies.
- * Lengths stay under 128 for P-384, so every length fits one byte.
+ * JOSE's r || s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies,
+ * which must be canonical: OpenSSL re-encodes it and refuses any other form.
+ * Each INTEGER stays under 128 bytes; the two of P-521 may not, and then
+ * the SEQUENCE takes the long form with one length byte.
  */
 static size_t
 ecdsa_jose_to_der(const unsigned char *jose, size_t half, unsigned char *der)
 {
-	size_t		body = 2;
+	unsigned char body[2 * DER_INTEGER_MAX];
+	size_t		body_len;
+	size_t		pos = 0;
 
-	body += der_integer(jose, half, der + body);
-	body += der_integer(jose + half, half, der + body);
-	der[0] = DER_SEQUENCE;
-	der[1] = (unsigned char) (body - 2);
-	return body;
+	body_len = der_integer(jose, half, body);
+	body_len += der_integer(jose + half, half, body + body_len);
+	der[pos++] = DER_SEQUENCE;
+	if (body_len > DER_SHORT_LENGTH_MAX)
+		der[pos++] = DER_LONG_LENGTH_ONE_BYTE;
+	der[pos++] = (unsigned char) body_len;
+	memcpy(der + pos, body, body_len);
+	return pos + body_len;
 }
 
 static jcv_verify_result
@@ -483,9 +502,11 @@ parse_ec(parse_context *cx, json_t *jwk, jcv_key *key)
 		key->type = JCV_KEY_EC_P256;
 	else if (strcmp(group, "P-384") == 0)
 		key->type = JCV_KEY_EC_P384;
+	else if (strcmp(group, "P-521") == 0)
+		key->type = JCV_KEY_EC_P521;
 	else
 	{
-		set_error(cx, "curve \"%.32s\" is not supported (P-256 and P-384 are)", group);
+		set_error(cx, "curve \"%.32s\" is not supported (P-256, P-384 and P-521 are)", group);
 		return false;
 	}
 	coordinate_len = ec_coordinate_bytes(key->type);
