@@ -37,6 +37,10 @@
 /* Shown in error sentences: enough to recognise a kid, bounded for logs. */
 #define MAX_KID_SHOWN 64
 
+/* The ROCA fingerprint's generator and primes (see has_roca_fingerprint). */
+#define ROCA_GENERATOR 65537
+#define ROCA_LARGEST_PRIME 167
+
 /* DER tags and sizes for re-encoding a JOSE ECDSA signature. */
 #define DER_SEQUENCE 0x30
 #define DER_INTEGER 0x02
@@ -54,6 +58,9 @@ enum
 };
 
 static const char *const digest_names[DIGEST_COUNT] = {"SHA256", "SHA384", "SHA512"};
+
+/* RFC 7518 section 3.2: an HMAC key is at least as long as the hash. */
+static const size_t digest_bytes[DIGEST_COUNT] = {256 / 8, 384 / 8, 512 / 8};
 
 /* Fetched once per process: OpenSSL 3 would otherwise look them up per call. */
 static EVP_MD *fetched_digests[DIGEST_COUNT];
@@ -428,6 +435,48 @@ public_key_is_sound(EVP_PKEY *pkey)
 }
 
 static bool
+is_odd_prime(unsigned int candidate)
+{
+	for (unsigned int divisor = 3; divisor * divisor <= candidate; divisor += 2)
+	{
+		if (candidate % divisor == 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * ROCA (CVE-2017-15361, Nemec et al., CCS 2017): Infineon's RSA library made
+ * primes whose modulus n is, mod every small prime p, a power of 65537; such
+ * keys can be factored. The test is theirs, with the odd primes up to 167,
+ * the ones that library used for every key size. A sound modulus shows the
+ * fingerprint by chance about once in 2^28.
+ */
+static bool
+has_roca_fingerprint(const BIGNUM *n)
+{
+	for (unsigned int p = 3; p <= ROCA_LARGEST_PRIME; p += 2)
+	{
+		unsigned int residue;
+		unsigned int power = 1;
+		bool		in_subgroup;
+
+		if (!is_odd_prime(p))
+			continue;
+		/* p is never 0, BN_mod_word's one failure */
+		residue = (unsigned int) BN_mod_word(n, p);
+		do
+		{
+			in_subgroup = power == residue;
+			power = power * (ROCA_GENERATOR % p) % p;
+		} while (!in_subgroup && power != 1);
+		if (!in_subgroup)
+			return false;
+	}
+	return true;
+}
+
+static bool
 parse_rsa(parse_context *cx, json_t *jwk, jcv_key *key)
 {
 	size_t		n_len = 0;
@@ -465,6 +514,8 @@ parse_rsa(parse_context *cx, json_t *jwk, jcv_key *key)
 	else if (EVP_PKEY_get_bits(key->pkey) < MIN_RSA_BITS)
 		set_error(cx, "RSA modulus has %d bits; at least %d are required",
 				  EVP_PKEY_get_bits(key->pkey), MIN_RSA_BITS);
+	else if (has_roca_fingerprint(n))
+		set_error(cx, "RSA key has the ROCA fingerprint (CVE-2017-15361) and can be factored");
 	else
 		ok = true;
 
@@ -716,6 +767,18 @@ parse_jwk(parse_context *cx, json_t *jwk, bool *dropped)
 		{
 			set_error(cx, "alg \"%s\" cannot be used with this key type or curve",
 					  key->pinned_alg->name);
+			parsed = false;
+		}
+	}
+	/* An unpinned secret is held to the shortest, HS256's. */
+	if (parsed && key->type == JCV_KEY_OCT)
+	{
+		const jcv_alg *hmac = key->pinned_alg ? key->pinned_alg : jcv_alg_by_name("HS256");
+
+		if (key->secret_len < digest_bytes[hmac->digest])
+		{
+			set_error(cx, "an oct key for %s must hold at least %zu bytes (RFC 7518 section 3.2)",
+					  hmac->name, digest_bytes[hmac->digest]);
 			parsed = false;
 		}
 	}

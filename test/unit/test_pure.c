@@ -3,8 +3,9 @@
  *	  Unit tests of the pure token code (src/base64url.c, src/jwt_verify.c,
  *	  src/jwks.c) at its edges: base64url canonical form, Bearer stripping,
  *	  the request.headers reader, uuid rules and time claims at the
- *	  boundaries, and ES512 tokens end to end (P-521 keys from a JWKS, signed
- *	  by OpenSSL: signature form, key selection, confusion, rotation).
+ *	  boundaries, ES512 tokens end to end (P-521 keys from a JWKS, signed by
+ *	  OpenSSL: signature form, key selection, confusion, rotation) and the
+ *	  HMAC key lengths a key set accepts.
  *	  Prints "unit_<case> ... ok|FAILED" per case (test/run_all.sh counts
  *	  them); exits 1 if any failed. Run: bash test/unit/run.sh
  */
@@ -33,6 +34,9 @@
 #define MAX_EC_POINT (1 + 2 * P521_HALF)
 #define MAX_DER_SIGNATURE 160
 #define JWK_SIZE 512
+#define SHA256_BYTES 32
+#define SHA384_BYTES 48
+#define SHA512_BYTES 64
 
 static int	failures = 0;
 
@@ -476,6 +480,32 @@ test_es512(void)
 	EVP_PKEY_free(c);
 }
 
+/* Whether a set of one oct key of len bytes (alg: its "alg", or NULL) is accepted. */
+static bool
+oct_key_accepted(size_t len, const char *alg)
+{
+	unsigned char secret[SHA512_BYTES] = {0};
+	char		k[2 * SHA512_BYTES];
+	char		set[JWK_SIZE];
+
+	test_base64url_encode(secret, len, k);
+	snprintf(set, sizeof(set), "{\"keys\":[{\"kty\":\"oct\",\"k\":\"%s\"%s%s%s}]}", k,
+			 alg ? ",\"alg\":\"" : "", alg ? alg : "", alg ? "\"" : "");
+	return set_accepted(set);
+}
+
+/* RFC 7518 section 3.2: an HMAC key is at least as long as its hash. */
+static void
+test_oct_key_lengths(void)
+{
+	check("oct_unpinned_31_bytes_refused", !oct_key_accepted(SHA256_BYTES - 1, NULL));
+	check("oct_unpinned_32_bytes", oct_key_accepted(SHA256_BYTES, NULL));
+	check("oct_hs384_47_bytes_refused", !oct_key_accepted(SHA384_BYTES - 1, "HS384"));
+	check("oct_hs384_48_bytes", oct_key_accepted(SHA384_BYTES, "HS384"));
+	check("oct_hs512_63_bytes_refused", !oct_key_accepted(SHA512_BYTES - 1, "HS512"));
+	check("oct_hs512_64_bytes", oct_key_accepted(SHA512_BYTES, "HS512"));
+}
+
 int
 main(void)
 {
@@ -486,5 +516,6 @@ main(void)
 	test_times();
 	test_structure();
 	test_es512();
+	test_oct_key_lengths();
 	return failures == 0 ? 0 : 1;
 }
