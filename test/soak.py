@@ -756,12 +756,21 @@ class Soak:
                     "SELECT public.auth_session_active(t) FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i)"
                     " ORDER BY i", [tokens])]
             statuses = []
+            picks = list(range(min(STANDBY_REST_SAMPLE, len(live)))) + \
+                list(range(len(live), len(live) + min(STANDBY_REST_SAMPLE, len(dead))))
             with cluster.connect(user="authenticator") as conn:
-                picks = list(range(min(STANDBY_REST_SAMPLE, len(live)))) + \
-                    list(range(len(live), len(live) + min(STANDBY_REST_SAMPLE, len(dead))))
                 for i in picks:
                     claims = jwt.decode(tokens[i], options={"verify_signature": False})
                     statuses.append(rest_status(conn, tokens[i], claims))
+            # and a read under row level security with auth_session_valid()
+            with cluster.connect(user="app_backend") as conn:
+                for i in picks:
+                    claims = jwt.decode(tokens[i], options={"verify_signature": False})
+                    conn.execute("BEGIN READ ONLY")
+                    conn.execute("SELECT set_config('role', 'authenticated', true),"
+                                 " set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+                    statuses.append(conn.execute("SELECT count(*) FROM public.notes").fetchone()[0])
+                    conn.execute("COMMIT")
             return active, statuses
 
         on_primary = session_checks(self.primary)
@@ -769,10 +778,12 @@ class Soak:
         agree = on_primary == on_standby and on_primary[0] == expected
         r.check("%s: the standby agrees with the primary" % phase, agree,
                 "caught up in %.1f s; auth_session_active on %d live and %d logged-out sessions, "
-                "%d PostgREST requests under jcv_logout.require_session: %s"
-                % (waited, len(live), len(dead), len(on_primary[1]),
+                "%d PostgREST requests under jcv_logout.require_session and as many reads under "
+                "auth_session_valid(): %s"
+                % (waited, len(live), len(dead), len(on_primary[1]) // 2,
                    "identical" if on_primary == on_standby else "DIFFERENT"))
-        self.figures.setdefault("standby", []).append((phase, waited, len(live), len(dead), len(on_primary[1]), agree))
+        self.figures.setdefault("standby", []).append((phase, waited, len(live), len(dead), len(on_primary[1]) // 2,
+                                                       agree))
 
     # --- the whole run -----------------------------------------------------------
     def run(self):
@@ -837,7 +848,8 @@ class Soak:
                          "its end %+d kB (%s, %d -> %d kB)" % (backends, growth, role, before, after))
         for phase, waited, live, dead, rest, agree in f.get("standby", []):
             lines.append("standby after %s: caught up in %.1f s; %d live and %d logged-out sessions, %d PostgREST "
-                         "requests: %s" % (phase, waited, live, dead, rest, "same answers" if agree else "DIFFERENT"))
+                         "requests, %d reads under auth_session_valid(): %s"
+                         % (phase, waited, live, dead, rest, rest, "same answers" if agree else "DIFFERENT"))
         lines += ["", "%d passed, %d failed" % (self.report.passed, self.report.failed)]
         path.write_text("\n".join(lines) + "\n")
         print("report: %s" % path)

@@ -32,6 +32,14 @@ DO $$ BEGIN PERFORM auth_enable_logout_triggers(); END $$;
 CREATE FUNCTION public.ping() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'pong' $$;
 GRANT EXECUTE ON FUNCTION public.ping() TO anon, authenticated, service_role;
 
+-- A table of the project's under row level security with the README's
+-- policy: what Realtime and Storage read with a user's claims.
+CREATE TABLE public.notes (user_id uuid NOT NULL, body text NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own rows, live session" ON public.notes FOR SELECT TO authenticated
+  USING (user_id = (select auth.uid()) AND (select auth_session_valid()));
+GRANT SELECT ON public.notes TO authenticated;
+
 -- Users; one in ten has a full name (the audit row then carries actor_name).
 INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password,
                         raw_app_meta_data, raw_user_meta_data, created_at, updated_at, last_sign_in_at)
@@ -41,6 +49,10 @@ SELECT '00000000-0000-0000-0000-000000000000', md5('user' || u)::uuid, 'authenti
        CASE WHEN u % 10 = 0 THEN jsonb_build_object('full_name', 'User ' || u) ELSE '{}' END,
        now() - interval '400 days', now(), now() - interval '1 day'
   FROM generate_series(1, :users) AS u;
+
+INSERT INTO public.notes SELECT md5('user' || u)::uuid, 'note of user ' || u
+  FROM generate_series(1, :users) AS u;
+CREATE INDEX ON public.notes (user_id);
 
 -- Sessions last refreshed uniformly over the past 30 days (the purge's
 -- shrinking idle limit then finds a steady supply).
@@ -77,3 +89,4 @@ VACUUM ANALYZE auth.users;
 VACUUM ANALYZE auth.sessions;
 VACUUM ANALYZE auth.refresh_tokens;
 VACUUM ANALYZE auth.mfa_amr_claims;
+VACUUM ANALYZE public.notes;

@@ -46,6 +46,10 @@ WEIGHTS = {
     # jcv_logout.require_session: a live session's token, a dead one
     "rest_live": 20,
     "rest_dead": 4,
+    # a read under row level security with auth_session_valid() in the
+    # policy, as Realtime and Storage make it (role and claims set in the
+    # transaction, no require_session): the user's row, or none when dead
+    "rls_read": 6,
     # Supabase Auth itself, statement for statement (supabase/auth
     # internal/tokens/service.go, internal/models, internal/api/logout.go)
     "gotrue_refresh": 30,
@@ -408,6 +412,42 @@ class Client:
         self.failed(kind, self.conns["rest"], error, expected_unauthorized=not live,
                     raced_check=None if session is None else self.session_exists(session))
 
+    def op_rls_read(self, kind):
+        live = self.rng.random() < 0.5
+        if live:
+            picked = self.pick_session()
+            if picked is None:
+                return self.count(kind, "no session left")
+            session, user, email = picked
+            _, claims = mint(user, session, email)
+        else:
+            _, claims = self.dead_token()
+            session = None
+        conn = self.conns["sql"]
+        self.mark(conn, kind)
+        try:
+            conn.execute("BEGIN")
+            conn.execute("SELECT set_config('role', 'authenticated', true),"
+                         " set_config('request.jwt.claims', %s, true)",
+                         [json.dumps(claims, separators=(",", ":"))])
+            rows = conn.execute("SELECT count(*) FROM public.notes").fetchone()[0]
+            conn.execute("COMMIT")
+        except psycopg.OperationalError as lost:
+            raise Lost(None) from lost
+        except psycopg.Error as error:
+            self.error(kind, error_label(error))
+            try:
+                conn.execute("ROLLBACK")
+            except psycopg.OperationalError as lost:
+                raise Lost(None) from lost
+            return self.count(kind, error_label(error), expected=False)
+        if rows == (1 if live else 0):
+            self.count(kind, "%d row%s (%s)" % (rows, "" if rows == 1 else "s", "live" if live else "dead"))
+        elif live and rows == 0 and not self.session_exists(session)():
+            self.count(kind, "0 rows (session ended meanwhile)")
+        else:
+            self.count(kind, "%d rows for a %s token" % (rows, "live" if live else "dead"), expected=False)
+
     def op_admin(self, kind):
         if kind == "admin_logout_user":
             function, body = "auth_logout_user", {"user_id": user_id(self.pick_user())}
@@ -651,6 +691,8 @@ class Client:
             self.op_rest(kind)
         elif kind.startswith("admin_"):
             self.op_admin(kind)
+        elif kind == "rls_read":
+            self.op_rls_read(kind)
         else:
             getattr(self, "op_" + kind)(kind)
         self.ops += 1
