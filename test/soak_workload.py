@@ -23,7 +23,7 @@ import jwt
 import psycopg
 from psycopg.types.json import Json
 
-from postgrest_replay import PostgREST, http_error, SCHEMA_SEARCH_PATH
+from postgrest_replay import PostgREST, SCHEMA_SEARCH_PATH
 
 # What a client does, by weight (a draw per operation). Supabase Auth's own
 # traffic dominates, as it does on a real project: every signed-in client
@@ -85,6 +85,7 @@ NIL = "00000000-0000-0000-0000-000000000000"
 SECRET = "soak-secret-with-at-least-32-characters-long"
 ISSUER = "https://soakproject.supabase.co/auth/v1"
 USED_TOKENS_KEPT = 2000
+LOGOUT_PAYLOAD = {"success": True, "message": "Successfully logged out"}
 
 KINDS = sorted(WEIGHTS) + ["purge"]
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
@@ -329,6 +330,7 @@ class Client:
             try:
                 row, error, xid, ms = self.rest(kind, "auth_logout", claims, token,
                                                 body={"scope": scope}, with_xid=True)
+                payload = row[2] if row else None
             except Lost as lost:
                 self.in_flight.append((kind, lost.args[0]) + record + (time.time(),))
                 raise
@@ -343,6 +345,7 @@ class Client:
                 start = time.perf_counter()
                 row = conn.execute("SELECT public.auth_logout(%s, %s)", [token, scope]).fetchone()
                 called = time.perf_counter()
+                payload = row[0]
                 conn.execute("COMMIT")
                 error, ms = None, ((called - start) * 1000, (time.perf_counter() - called) * 1000)
             except psycopg.OperationalError as lost:
@@ -355,8 +358,9 @@ class Client:
                 except psycopg.OperationalError as lost:
                     raise Lost(None) from lost
         if error is None:
-            self.count(kind, "logged out (%s)" % channel, expected=not dead,
-                       detail="a dead token logged out")
+            self.count(kind, "logged out (%s)" % channel,
+                       expected=not dead and payload == LOGOUT_PAYLOAD,
+                       detail="dead token" if dead else "payload %r" % (payload,))
             self.logout_ms.append(ms[0])
             self.commit_ms.append(ms[1])
             self.logouts.append((xid,) + record)
@@ -734,7 +738,12 @@ class Client:
 
 
 def client_main(index, cfg, stop_at, report):
-    Client(index, cfg, stop_at, report).run()
+    client = Client(index, cfg, stop_at, report)
+    try:
+        client.run()
+    except Exception as error:  # a fault of the harness itself: report it, keep the results
+        client.count("client", "stopped by %r" % error, expected=False)
+        client.finish()
 
 
 def purge_main(cfg, stop_at, report, run_start, run_seconds):
