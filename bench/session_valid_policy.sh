@@ -8,9 +8,9 @@
 #   select uid + valid   user_id = (select auth.uid()) AND (select auth_session_valid())
 # plus the mixed "select uid + valid" (a per-row call beside the cheap form).
 # Timed inside the server (clock_timestamp around each read, no client in the
-# way) and by the backend's CPU time, rounds alternating the policies; prints
-# a markdown table of medians and of each policy against the same policy
-# without auth_session_valid().
+# way), rounds alternating the policies; prints a markdown table: each
+# policy's time, and against the same policy without auth_session_valid() in
+# the same round (paired, so load that changes between rounds cancels out).
 # The extension must be installed first:
 #   bash bench/session_valid_policy.sh          (ROUNDS, READS per round)
 set -euo pipefail
@@ -20,8 +20,8 @@ if [ "${1:-}" != --inside-cluster ]; then
   exec bash test/virtualenv.sh bash "$0" --inside-cluster
 fi
 
-rounds=${ROUNDS:-7}
-reads=${READS:-300}
+rounds=${ROUNDS:-15}
+reads=${READS:-200}
 rows_per_user=10000
 
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -77,63 +77,53 @@ GRANT EXECUTE ON FUNCTION bench.read_times(text, int) TO authenticated;
 CREATE TABLE bench.timings (round int, name text, ms float8);
 SQL
 
-# Each read is measured twice: wall time inside the server, and the
-# backend's CPU time (utime + stime from /proc, in clock ticks, over a batch
-# of reads), which other load on the machine disturbs far less.
 /usr/bin/python3 - "$rounds" "$reads" <<'PY'
-import os, sys, psycopg
+import sys, psycopg
 rounds, reads = int(sys.argv[1]), int(sys.argv[2])
 names = ["uid", "uid_valid", "select_uid", "select_uid_valid", "select_uid_plain_valid"]
 claims = ('{"aud":"authenticated","role":"authenticated",'
           '"sub":"11111111-1111-4111-8111-111111111111",'
           '"session_id":"aaaaaaaa-0000-4000-8000-000000000001"}')
-tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_ms(pid):
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * tick_ms
-
-
 with psycopg.connect(autocommit=True) as conn:
-    conn.execute("CREATE TABLE bench.cpu (round int, name text, ms float8)")
     for round_number in range(1, rounds + 1):
         for name in names:
             with psycopg.connect() as reader:
-                pid = reader.execute("SELECT pg_backend_pid()").fetchone()[0]
                 reader.execute("SELECT set_config('request.jwt.claims', %s, true)", [claims])
                 reader.execute("SET LOCAL ROLE authenticated")
                 reader.execute("SELECT count(*) FROM bench.read_times(%s, 3)", [name])  # warm
-                before = cpu_ms(pid)
                 times = [row[0] for row in reader.execute(
                     "SELECT * FROM bench.read_times(%s, %s)", [name, reads]).fetchall()]
-                used = (cpu_ms(pid) - before) / reads
                 reader.rollback()
             conn.execute("INSERT INTO bench.timings SELECT %s, %s, unnest(%s::float8[])",
                          [round_number, name, times])
-            conn.execute("INSERT INTO bench.cpu VALUES (%s, %s, %s)", [round_number, name, used])
 PY
 
 psql -XAt -F ' | ' <<'SQL'
-WITH walls AS (
-  SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms,
-         percentile_cont(0.1) WITHIN GROUP (ORDER BY ms) AS p10,
-         percentile_cont(0.9) WITHIN GROUP (ORDER BY ms) AS p90
-    FROM bench.timings GROUP BY name),
- cpus AS (SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench.cpu GROUP BY name),
+WITH per_round AS (
+  SELECT round, name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
+    FROM bench.timings GROUP BY round, name),
  base(name, base, label) AS (VALUES
    ('uid', 'uid', '`user_id = auth.uid()`'),
    ('uid_valid', 'uid', '`user_id = auth.uid() AND auth_session_valid()`'),
    ('select_uid', 'select_uid', '`user_id = (select auth.uid())`'),
    ('select_uid_valid', 'select_uid', '`user_id = (select auth.uid()) AND (select auth_session_valid())`'),
-   ('select_uid_plain_valid', 'select_uid', '`user_id = (select auth.uid()) AND auth_session_valid()`'))
-SELECT '| policy | wall ms per read, median (10th–90th) | CPU ms per read, median of rounds | CPU against the same policy without auth_session_valid() |'
-UNION ALL SELECT '|---|---:|---:|---:|'
+   ('select_uid_plain_valid', 'select_uid', '`user_id = (select auth.uid()) AND auth_session_valid()`')),
+ -- each round's median against its base's in the same round (paired)
+ ratios AS (
+  SELECT b.name, r.round, r.ms AS ms, r.ms / rb.ms AS ratio
+    FROM base b JOIN per_round r ON r.name = b.name
+    JOIN per_round rb ON rb.name = b.base AND rb.round = r.round),
+ summary AS (
+  SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) AS ratio,
+         min(ratio) AS low, max(ratio) AS high
+    FROM ratios GROUP BY name)
+SELECT '| policy | ms per read (median of rounds) | against the same policy without auth_session_valid(): median of paired rounds (lowest, highest) |'
+UNION ALL SELECT '|---|---:|---:|'
 UNION ALL
-SELECT format('| %s | %s (%s–%s) | %s | %s |', b.label,
-              round(w.ms::numeric, 2), round(w.p10::numeric, 2), round(w.p90::numeric, 2),
-              round(c.ms::numeric, 3),
+(SELECT format('| %s | %s | %s |', b.label, round(m.ms::numeric, 3),
               CASE WHEN b.base = b.name THEN 'base'
-                   ELSE to_char((c.ms / bc.ms - 1) * 100, 'SG990.0') || ' %' END)
-  FROM base b JOIN walls w USING (name) JOIN cpus c USING (name) JOIN cpus bc ON bc.name = b.base;
+                   ELSE format('%s %% (%s %%, %s %%)', to_char((m.ratio - 1) * 100, 'SG990.0'),
+                               to_char((m.low - 1) * 100, 'SG990.0'), to_char((m.high - 1) * 100, 'SG990.0')) END)
+  FROM base b JOIN summary m USING (name) ORDER BY b.base DESC, b.name <> b.base, b.name);
 SQL
