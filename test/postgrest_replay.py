@@ -128,13 +128,16 @@ class PostgREST:
         return claims, None
 
     @staticmethod
-    def call_query(function, arg_names):
+    def call_query(function, arg_names, arg_types=None):
         """callPlanToQuery + prepareCall for a function returning one scalar,
-        answered as application/json (BuiltinAggSingleJson)."""
+        answered as application/json (BuiltinAggSingleJson). PostgREST types
+        each argument as the function declares it (arg_types; default text)."""
         fn = sql.SQL("{}.{}").format(sql.Identifier("public"), sql.Identifier(function))
         if arg_names:
             cols = sql.SQL(", ").join(sql.Identifier(a) for a in arg_names)
-            typed = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(a)) for a in arg_names)
+            typed = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(a), sql.SQL((arg_types or {}).get(a, "text")))
+                for a in arg_names)
             named = sql.SQL(", ").join(
                 sql.SQL("{} := pgrst_body.{}").format(sql.Identifier(a), sql.Identifier(a))
                 for a in arg_names)

@@ -108,5 +108,9 @@ run_suite "hot standby" bash test/hot_standby.sh
 # The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
 run_suite "pg_cron purge" bash test/pg_cron_purge.sh
 
+# Supabase Auth's traffic and ours for a minute, then through crashes, on a
+# primary and a hot standby of its own: one line per invariant, no timing judged.
+run_suite "soak" bash test/soak.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
