@@ -84,6 +84,13 @@ bench-verify: bench/verify_bench
 	bash bench/run_verify.sh
 .PHONY: bench-verify
 
+# JSON scanner on hostile request.headers / request.jwt.claims shapes: pure C.
+bench/json_scan_bench: bench/json_scan_bench.c src/json_scan.c src/json_scan.h
+	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/json_scan_bench.c src/json_scan.c -lm
+bench-json-scan: bench/json_scan_bench
+	./bench/json_scan_bench
+.PHONY: bench-json-scan
+
 # Benchmarks (bench/results.md); never part of installcheck.
 bench:
 	bash bench/run.sh

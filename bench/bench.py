@@ -438,7 +438,7 @@ def logout_statements():
     source = (ROOT / "src" / "logout.c").read_text()
     found = []
     for match in re.finditer(
-            r"static saved_statement (\w+) = \{\s*\.sql = ((?:\"(?:[^\"\\]|\\.)*\"\s*)+),"
+            r"saved_statement (\w+) = \{\s*\.table = \"\w+\",\s*\.sql = ((?:\"(?:[^\"\\]|\\.)*\"\s*)+),"
             r"\s*\.nargs = (\d+),\s*\.argtypes = \{([^}]*)\}", source):
         name, literals, nargs, argtypes = match.groups()
         query = "".join(bytes(piece, "utf-8").decode("unicode_escape")

@@ -20,4 +20,5 @@ echo
   PS256 "$(row jwks_ps256)" test/keys/rsa2048_private.pem 20000 \
   ES256 "$(row jwks_es256)" test/keys/p256_private.pem 10000 \
   ES384 "$(row jwks_es384)" test/keys/p384_private.pem 1000 \
+  ES512 "$(row jwks_es512)" test/keys/p521_private.pem 1000 \
   EdDSA "$(row jwks_eddsa)" test/keys/ed25519_private.pem 10000

@@ -38,6 +38,7 @@
 #define NANOS_PER_SECOND 1e9
 #define P256_HALF 32
 #define P384_HALF 48
+#define P521_HALF 66
 #define MAX_SIGNATURE 1024
 
 typedef struct raw_verifier
@@ -149,7 +150,7 @@ prepare_raw(raw_verifier *raw, const char *token, const char *pem, const char *s
 		ECDSA_SIG  *sig = ECDSA_SIG_new();
 		unsigned char *der = raw->signature;
 
-		if (half != P256_HALF && half != P384_HALF)
+		if (half != P256_HALF && half != P384_HALF && half != P521_HALF)
 			die("bad ECDSA signature length");
 		ECDSA_SIG_set0(sig, BN_bin2bn(decoded, half, NULL),
 					   BN_bin2bn(decoded + half, half, NULL));

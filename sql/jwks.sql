@@ -8,7 +8,7 @@ SELECT jcv_test.use_jwks('all');
 SELECT name, jcv_test.dry_logout(token) AS outcome
   FROM jcv_test.tokens
  WHERE name IN ('jwks_rs256', 'jwks_rs384', 'jwks_rs512', 'jwks_ps256', 'jwks_ps384',
-                'jwks_ps512', 'jwks_es256', 'jwks_es384', 'jwks_eddsa',
+                'jwks_ps512', 'jwks_es256', 'jwks_es384', 'jwks_es512', 'jwks_eddsa',
                 'jwks_hs256_oct', 'jwks_hs512_oct')
  ORDER BY name;
 

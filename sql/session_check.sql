@@ -214,3 +214,16 @@ SELECT jcv_test.require_session(jcv_test.claims('11111111-1111-4111-8111-1111111
        jcv_test.require_session(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff')) AS as_authenticated_gone;
 ROLLBACK;
 DROP ROLE jcv_plain_user;
+
+-- request.jwt.claims and request.headers longer than 64 kB (65536 bytes) are
+-- refused before any parsing; at the cap they are read as usual
+BEGIN;
+SELECT length(set_config('request.jwt.claims', '{"role":"anon","pad":"' || repeat('x', 65512) || '"}', true)) AS claims_bytes;
+SELECT auth_require_session() AS anon_at_cap_passes;
+SELECT length(set_config('request.jwt.claims', '{"role":"anon","pad":"' || repeat('x', 65513) || '"}', true)) AS claims_bytes;
+SELECT auth_require_session();
+ROLLBACK;
+BEGIN;
+SELECT length(set_config('request.headers', '{"authorization":"Bearer ' || jcv_test.token('alice_s1') || '","pad":"' || repeat('x', 65536) || '"}', true)) > 65536 AS headers_over_cap;
+SELECT jcv_test.dry_logout(NULL) AS oversized_headers;
+ROLLBACK;

@@ -1,11 +1,14 @@
 /*
  * json_scan.c
- *	  Strict, allocation-free JSON validation in one pass, keeping only where
- *	  the wanted top-level members lie; strings are unescaped when read.
+ *	  Strict JSON validation in one pass, linear in the size of the text,
+ *	  keeping only where the wanted top-level members lie; strings are
+ *	  unescaped when read.
  *
  * Replaces jansson on the per-call paths, where building a tree for a
  * ~450-byte token cost ten times the HMAC. Refuses what jansson refused with
  * JSON_REJECT_DUPLICATES (see json_scan.h), so verification rules are the same.
+ * Nothing is allocated unless an object has more names than the key stack
+ * holds (no token or real request does).
  */
 #include "json_scan.h"
 
@@ -15,11 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 /*
  * Names of the objects being scanned, kept to refuse duplicates: enough for
- * any token or request; an object that does not fit is checked by rescanning
- * its earlier names instead (slower, same answer).
+ * any token or request. An object that does not fit, or two of whose names
+ * share a fingerprint, keeps its names in the name set instead.
  */
 #define KEY_STACK_CAPACITY 128
 #define MAX_WANTED_MEMBERS 16
@@ -46,6 +50,32 @@
 #define FINGERPRINT_WORD 8
 #define FINGERPRINT_LENGTH_MIX UINT64_C(0x9E3779B97F4A7C15)
 
+/*
+ * The name set: one open-addressing table (linear probing) for the whole
+ * document, made on first use, doubled when more than 3/4 full. The first
+ * size takes a full key stack at once.
+ */
+#define NAME_SET_FIRST_CAPACITY 512
+#define NAME_SET_LOAD_NUMERATOR 3
+#define NAME_SET_LOAD_DENOMINATOR 4
+
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
+ * 2012), the keyed hash of the name set: rounds per 8-byte block and at the
+ * end, and the initial state ("somepseudorandomlygeneratedbytes") the key is
+ * mixed into. Written here, as the scanner uses no library: OpenSSL's
+ * EVP_MAC would cost a context per name, more than scanning the name.
+ */
+#define SIPHASH_C_ROUNDS 2
+#define SIPHASH_D_ROUNDS 4
+#define SIPHASH_BLOCK 8
+#define SIPHASH_LENGTH_SHIFT 56
+#define SIPHASH_FINAL_MARK 0xff
+#define SIPHASH_IV0 UINT64_C(0x736f6d6570736575)
+#define SIPHASH_IV1 UINT64_C(0x646f72616e646f6d)
+#define SIPHASH_IV2 UINT64_C(0x6c7967656e657261)
+#define SIPHASH_IV3 UINT64_C(0x7465646279746573)
+
 typedef enum container
 {
 	IN_OBJECT,
@@ -61,17 +91,56 @@ typedef struct key_entry
 	bool		plain;
 } key_entry;
 
+/* A name in the name set: a name of the object that starts at object. */
+typedef struct name_entry
+{
+	const unsigned char *object;	/* NULL: a free slot */
+	const unsigned char *text;	/* between the quotes */
+	size_t		len;
+	uint64_t	hash;
+	bool		plain;
+} name_entry;
+
+/*
+ * The names of every object that left the key stack, as (object, name)
+ * pairs: an object's first byte tells its names apart from those of the
+ * objects around it, so nothing is removed when it closes. Each name costs
+ * the same however many its object has (comparing each with all the earlier
+ * ones made 160,000 members a two-minute scan). The hash covers all of a
+ * name's unescaped bytes under a key drawn at random once per process, as
+ * the names are the sender's to choose: with a hash it could compute, it
+ * could send names that all fall into one chain.
+ */
+typedef struct name_set
+{
+	name_entry *slots;			/* malloc'ed on first use, freed by json_scan_object */
+	size_t		capacity;		/* a power of two */
+	size_t		count;
+} name_set;
+
 typedef struct scanner
 {
-	const unsigned char *end;
 	int			depth;
 	unsigned char kind[JSON_SCAN_MAX_DEPTH + 1];
 	const unsigned char *object_start[JSON_SCAN_MAX_DEPTH + 1];
 	uint16_t	key_base[JSON_SCAN_MAX_DEPTH + 1];
-	bool		keys_overflowed[JSON_SCAN_MAX_DEPTH + 1];
+	bool		in_name_set[JSON_SCAN_MAX_DEPTH + 1];
 	int			key_count;
 	key_entry	keys[KEY_STACK_CAPACITY];
+	name_set	names;
 } scanner;
+
+/* An incremental SipHash computation. */
+typedef struct siphash
+{
+	uint64_t	v[4];
+	uint64_t	block;			/* bytes not compressed yet, little-endian */
+	size_t		count;			/* bytes absorbed */
+} siphash;
+
+/* The name set's hash key, drawn by have_name_hash_key(). */
+static uint64_t name_hash_key[2];
+static bool name_hash_key_drawn = false;
 
 /* Reads the unescaped bytes of a (validated) string one at a time. */
 typedef struct unescaper
@@ -359,7 +428,8 @@ mix_fingerprint(uint64_t first, uint64_t last, size_t len)
 /*
  * A cheap digest of a name's unescaped bytes (length, first and last eight
  * bytes): names with different fingerprints differ, so only equal ones are
- * compared in full.
+ * compared in full. Anyone can make names share one: an object where two
+ * do moves to the name set.
  */
 static uint64_t
 fingerprint(const unsigned char *text, size_t len, bool plain)
@@ -440,59 +510,214 @@ skip_validated_value(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-/*
- * Whether an object whose names overflowed the key stack already has this
- * name: its earlier names, found by walking its validated text.
- */
-static bool
-rescan_has_name(const unsigned char *object, const unsigned char *name,
-				size_t name_len, bool name_plain, const unsigned char *end)
+static inline uint64_t
+rotate_left(uint64_t x, int bits)
 {
-	const unsigned char *p = object + 1;
+	return (x << bits) | (x >> (64 - bits));
+}
 
-	for (;;)
+static void
+sip_rounds(uint64_t *v, int rounds)
+{
+	for (int i = 0; i < rounds; i++)
 	{
-		const unsigned char *key;
-		const unsigned char *close;
-		bool		plain;
-
-		p = skip_space(p, end);
-		key = p + 1;
-		if (key == name)
-			return false;
-		close = scan_string(key, end, &plain);
-		if (unescaped_equal(key, close - key, plain, name, name_len, name_plain))
-			return true;
-		p = skip_space(close + 1, end) + 1;	/* past ':' */
-		p = skip_validated_value(skip_space(p, end), end);
-		p = skip_space(p, end) + 1; /* past ',' */
+		v[0] += v[1];
+		v[1] = rotate_left(v[1], 13);
+		v[1] ^= v[0];
+		v[0] = rotate_left(v[0], 32);
+		v[2] += v[3];
+		v[3] = rotate_left(v[3], 16);
+		v[3] ^= v[2];
+		v[0] += v[3];
+		v[3] = rotate_left(v[3], 21);
+		v[3] ^= v[0];
+		v[2] += v[1];
+		v[1] = rotate_left(v[1], 17);
+		v[1] ^= v[2];
+		v[2] = rotate_left(v[2], 32);
 	}
 }
 
-/* Records a name of the innermost open object; false if it is a duplicate. */
+static void
+sip_compress(siphash *h, uint64_t block)
+{
+	h->v[3] ^= block;
+	sip_rounds(h->v, SIPHASH_C_ROUNDS);
+	h->v[0] ^= block;
+}
+
+static void
+sip_init(siphash *h, const uint64_t key[2])
+{
+	h->v[0] = key[0] ^ SIPHASH_IV0;
+	h->v[1] = key[1] ^ SIPHASH_IV1;
+	h->v[2] = key[0] ^ SIPHASH_IV2;
+	h->v[3] = key[1] ^ SIPHASH_IV3;
+	h->block = 0;
+	h->count = 0;
+}
+
+static inline void
+sip_add_byte(siphash *h, unsigned char c)
+{
+	h->block |= (uint64_t) c << (8 * (h->count % SIPHASH_BLOCK));
+	if (++h->count % SIPHASH_BLOCK == 0)
+	{
+		sip_compress(h, h->block);
+		h->block = 0;
+	}
+}
+
+static uint64_t
+sip_final(siphash *h)
+{
+	sip_compress(h, h->block | ((uint64_t) h->count << SIPHASH_LENGTH_SHIFT));
+	h->v[2] ^= SIPHASH_FINAL_MARK;
+	sip_rounds(h->v, SIPHASH_D_ROUNDS);
+	return h->v[0] ^ h->v[1] ^ h->v[2] ^ h->v[3];
+}
+
+/* Draws the name set's key on first use; false if the kernel gives none. */
+static bool
+have_name_hash_key(void)
+{
+	if (!name_hash_key_drawn)
+		name_hash_key_drawn = getrandom(name_hash_key, sizeof(name_hash_key), 0) ==
+			(ssize_t) sizeof(name_hash_key);
+	return name_hash_key_drawn;
+}
+
+/* The keyed hash of an object's address and a name's unescaped bytes. */
+static uint64_t
+name_hash(const unsigned char *object, const unsigned char *text, size_t len,
+		  bool plain)
+{
+	siphash		h;
+	uintptr_t	address = (uintptr_t) object;
+	unescaper	u;
+	int			c;
+
+	sip_init(&h, name_hash_key);
+	for (size_t i = 0; i < sizeof(address); i++)
+		sip_add_byte(&h, (unsigned char) (address >> (8 * i)));
+	unescaper_init(&u, (const char *) text, len, plain);
+	while ((c = unescaper_next(&u)) >= 0)
+		sip_add_byte(&h, (unsigned char) c);
+	return sip_final(&h);
+}
+
+/* Doubles the set's table (or makes its first); false when out of memory. */
+static bool
+name_set_grow(name_set *set)
+{
+	size_t		capacity = (set->capacity == 0) ? NAME_SET_FIRST_CAPACITY
+		: 2 * set->capacity;
+	name_entry *slots = calloc(capacity, sizeof(name_entry));
+
+	if (slots == NULL)
+		return false;
+	for (size_t i = 0; i < set->capacity; i++)
+	{
+		size_t		j;
+
+		if (set->slots[i].object == NULL)
+			continue;
+		for (j = set->slots[i].hash & (capacity - 1); slots[j].object != NULL;
+			 j = (j + 1) & (capacity - 1))
+			;
+		slots[j] = set->slots[i];
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->capacity = capacity;
+	return true;
+}
+
+/*
+ * Adds a name of the object starting at object; false if the object has it
+ * already, or when there is no memory or hash key (the document is refused
+ * either way).
+ */
+static bool
+name_set_add(name_set *set, const unsigned char *object,
+			 const unsigned char *text, size_t len, bool plain)
+{
+	uint64_t	hash;
+	size_t		i;
+
+	if (!have_name_hash_key())
+		return false;
+	if ((set->count + 1) * NAME_SET_LOAD_DENOMINATOR >
+		set->capacity * NAME_SET_LOAD_NUMERATOR && !name_set_grow(set))
+		return false;
+	hash = name_hash(object, text, len, plain);
+	for (i = hash & (set->capacity - 1); set->slots[i].object != NULL;
+		 i = (i + 1) & (set->capacity - 1))
+	{
+		name_entry *e = &set->slots[i];
+
+		if (e->hash == hash && e->object == object &&
+			unescaped_equal(e->text, e->len, e->plain, text, len, plain))
+			return false;
+	}
+	set->slots[i] = (name_entry)
+	{
+		object, text, len, hash, plain
+	};
+	set->count++;
+	return true;
+}
+
+/*
+ * Moves the innermost open object's names from the key stack to the name set
+ * and adds this one; false if it is a duplicate (or the set cannot take it).
+ */
+static bool
+move_to_name_set(scanner *s, const unsigned char *text, size_t len, bool plain)
+{
+	int			depth = s->depth;
+	const unsigned char *object = s->object_start[depth];
+
+	for (int i = s->key_base[depth]; i < s->key_count; i++)
+	{
+		key_entry  *k = &s->keys[i];
+
+		if (!name_set_add(&s->names, object, k->text, k->len, k->plain))
+			return false;
+	}
+	s->key_count = s->key_base[depth];
+	s->in_name_set[depth] = true;
+	return name_set_add(&s->names, object, text, len, plain);
+}
+
+/*
+ * Records a name of the innermost open object; false if it is a duplicate
+ * (or the name set cannot take it).
+ *
+ * The names an object keeps on the key stack have distinct fingerprints: a
+ * name that shares one with an earlier name, yet differs from it, moves the
+ * object to the name set. Names made to share a fingerprint would otherwise
+ * each be compared in full with every earlier one; the set compares only
+ * names of equal keyed hash.
+ */
 static bool
 add_name(scanner *s, const unsigned char *text, size_t len, bool plain,
 		 uint64_t print)
 {
 	int			depth = s->depth;
 
+	if (s->in_name_set[depth])
+		return name_set_add(&s->names, s->object_start[depth], text, len, plain);
 	for (int i = s->key_count - 1; i >= s->key_base[depth]; i--)
 	{
 		key_entry  *k = &s->keys[i];
 
-		if (k->fingerprint == print &&
-			unescaped_equal(k->text, k->len, k->plain, text, len, plain))
-			return false;
+		if (k->fingerprint == print)
+			return !unescaped_equal(k->text, k->len, k->plain, text, len, plain) &&
+				move_to_name_set(s, text, len, plain);
 	}
-	if (s->keys_overflowed[depth])
-		return !rescan_has_name(s->object_start[depth], text, len, plain, s->end);
 	if (s->key_count == KEY_STACK_CAPACITY)
-	{
-		/* Rescans from now on cover the names kept so far too: drop them. */
-		s->keys_overflowed[depth] = true;
-		s->key_count = s->key_base[depth];
-		return !rescan_has_name(s->object_start[depth], text, len, plain, s->end);
-	}
+		return move_to_name_set(s, text, len, plain);
 	s->keys[s->key_count++] = (key_entry)
 	{
 		print, text, len, plain
@@ -689,11 +914,11 @@ type_at(unsigned char c)
 	}
 }
 
-bool
-json_scan_object(const char *text, size_t len, json_scan_member *members,
-				 size_t member_count)
+/* json_scan_object, with the scanner's state in s (its name set empty) */
+static bool
+scan_document(scanner *s, const char *text, size_t len,
+			  json_scan_member *members, size_t member_count)
 {
-	scanner		s;
 	const unsigned char *p = (const unsigned char *) text;
 	const unsigned char *end = p + len;
 	uint64_t	wanted_print[MAX_WANTED_MEMBERS];
@@ -709,9 +934,8 @@ json_scan_object(const char *text, size_t len, json_scan_member *members,
 		wanted_print[i] = fingerprint((const unsigned char *) members[i].name,
 									  strlen(members[i].name), true);
 	}
-	s.end = end;
-	s.depth = 0;
-	s.key_count = 0;
+	s->depth = 0;
+	s->key_count = 0;
 
 	p = skip_space(p, end);
 	if (p >= end || *p != '{')
@@ -721,26 +945,26 @@ value:
 	p = skip_space(p, end);
 	if (p >= end)
 		return false;
-	if (pending != NULL && s.depth == 1)
+	if (pending != NULL && s->depth == 1)
 		pending_start = p;
 	switch (*p)
 	{
 		case '{':
 		case '[':
-			if (s.depth == JSON_SCAN_MAX_DEPTH)
+			if (s->depth == JSON_SCAN_MAX_DEPTH)
 				return false;
-			s.depth++;
-			s.kind[s.depth] = (*p == '{') ? IN_OBJECT : IN_ARRAY;
+			s->depth++;
+			s->kind[s->depth] = (*p == '{') ? IN_OBJECT : IN_ARRAY;
 			if (*p == '{')
 			{
-				s.object_start[s.depth] = p;
-				s.key_base[s.depth] = (uint16_t) s.key_count;
-				s.keys_overflowed[s.depth] = false;
+				s->object_start[s->depth] = p;
+				s->key_base[s->depth] = (uint16_t) s->key_count;
+				s->in_name_set[s->depth] = false;
 			}
 			p = skip_space(p + 1, end);
 			if (p < end && (*p == '}' || *p == ']'))
 				goto close;
-			if (s.kind[s.depth] == IN_OBJECT)
+			if (s->kind[s->depth] == IN_OBJECT)
 				goto name;
 			goto value;
 		case '"':
@@ -766,7 +990,7 @@ value:
 		return false;
 
 after_value:
-	if (pending != NULL && s.depth == 1)
+	if (pending != NULL && s->depth == 1)
 	{
 		json_scan_value *v = &pending->value;
 
@@ -781,7 +1005,7 @@ after_value:
 		}
 		pending = NULL;
 	}
-	if (s.depth == 0)
+	if (s->depth == 0)
 		return skip_space(p, end) == end;
 	p = skip_space(p, end);
 	if (p >= end)
@@ -789,17 +1013,17 @@ after_value:
 	if (*p == ',')
 	{
 		p = skip_space(p + 1, end);
-		if (s.kind[s.depth] == IN_OBJECT)
+		if (s->kind[s->depth] == IN_OBJECT)
 			goto name;
 		goto value;
 	}
 
 close:
-	if (*p != (s.kind[s.depth] == IN_OBJECT ? '}' : ']'))
+	if (*p != (s->kind[s->depth] == IN_OBJECT ? '}' : ']'))
 		return false;
-	if (s.kind[s.depth] == IN_OBJECT)
-		s.key_count = s.key_base[s.depth];
-	s.depth--;
+	if (s->kind[s->depth] == IN_OBJECT)
+		s->key_count = s->key_base[s->depth];
+	s->depth--;
 	p++;
 	goto after_value;
 
@@ -817,9 +1041,9 @@ name:
 		if (close_quote == NULL)
 			return false;
 		print = fingerprint(key, close_quote - key, plain);
-		if (!add_name(&s, key, close_quote - key, plain, print))
+		if (!add_name(s, key, close_quote - key, plain, print))
 			return false;
-		if (s.depth == 1)
+		if (s->depth == 1)
 		{
 			for (size_t i = 0; i < member_count; i++)
 			{
@@ -839,6 +1063,22 @@ name:
 		p++;
 		goto value;
 	}
+}
+
+bool
+json_scan_object(const char *text, size_t len, json_scan_member *members,
+				 size_t member_count)
+{
+	scanner		s;
+	bool		valid;
+
+	s.names = (name_set)
+	{
+		NULL, 0, 0
+	};
+	valid = scan_document(&s, text, len, members, member_count);
+	free(s.names.slots);
+	return valid;
 }
 
 bool

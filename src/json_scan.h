@@ -1,14 +1,15 @@
 /*
  * json_scan.h
- *	  A strict, allocation-free, single-pass JSON scanner for the per-token
- *	  and per-request documents (JWS header and claims, PostgREST's
- *	  request.headers and request.jwt.claims).
+ *	  A strict, single-pass JSON scanner for the per-token and per-request
+ *	  documents (JWS header and claims, PostgREST's request.headers and
+ *	  request.jwt.claims), linear in their size whatever their shape.
  *
  * Pure C: no PostgreSQL headers. It validates the whole document (RFC 8259,
  * with jansson's limits: no \u0000, integers within int64, reals within a
  * double, nesting depth JSON_SCAN_MAX_DEPTH, duplicate member names refused
  * in every object) and hands back where the wanted top-level members' values
- * lie in the text, unescaped only when read.
+ * lie in the text, unescaped only when read. It allocates (malloc, freed
+ * before it returns) only for an object of more than a hundred-odd members.
  */
 #ifndef JCV_JSON_SCAN_H
 #define JCV_JSON_SCAN_H
@@ -54,7 +55,8 @@ typedef struct json_scan_member
 /*
  * Validates text as one JSON object and fills the value of each wanted
  * member (JSON_SCAN_ABSENT when missing). Returns false for anything that is
- * not a valid JSON object within the limits above.
+ * not a valid JSON object within the limits above, and when it runs out of
+ * memory (or of random bytes for its hash key) checking one for duplicates.
  */
 extern bool json_scan_object(const char *text, size_t len,
 							 json_scan_member *members, size_t member_count);

@@ -29,18 +29,25 @@
 #define MIN_RSA_BITS 2048
 #define P256_COORDINATE_BYTES 32
 #define P384_COORDINATE_BYTES 48
+#define P521_COORDINATE_BYTES 66	/* 521 bits, rounded up to whole bytes */
 #define ED25519_KEY_BYTES 32
 #define ED25519_SIGNATURE_BYTES 64
 #define EC_UNCOMPRESSED_POINT_TAG 0x04
-#define MAX_EC_COORDINATE_BYTES P384_COORDINATE_BYTES
+#define MAX_EC_COORDINATE_BYTES P521_COORDINATE_BYTES
 /* Shown in error sentences: enough to recognise a kid, bounded for logs. */
 #define MAX_KID_SHOWN 64
+
+/* The ROCA fingerprint's generator and primes (see has_roca_fingerprint). */
+#define ROCA_GENERATOR 65537
+#define ROCA_LARGEST_PRIME 167
 
 /* DER tags and sizes for re-encoding a JOSE ECDSA signature. */
 #define DER_SEQUENCE 0x30
 #define DER_INTEGER 0x02
 #define DER_INTEGER_MAX (1 + 1 + 1 + MAX_EC_COORDINATE_BYTES)	/* tag, len, 0x00, value */
-#define DER_ECDSA_MAX (2 + 2 * DER_INTEGER_MAX)
+#define DER_SHORT_LENGTH_MAX 127
+#define DER_LONG_LENGTH_ONE_BYTE 0x81	/* long form: one length byte follows */
+#define DER_ECDSA_MAX (3 + 2 * DER_INTEGER_MAX)
 
 enum
 {
@@ -51,6 +58,9 @@ enum
 };
 
 static const char *const digest_names[DIGEST_COUNT] = {"SHA256", "SHA384", "SHA512"};
+
+/* RFC 7518 section 3.2: an HMAC key is at least as long as the hash. */
+static const size_t digest_bytes[DIGEST_COUNT] = {256 / 8, 384 / 8, 512 / 8};
 
 /* Fetched once per process: OpenSSL 3 would otherwise look them up per call. */
 static EVP_MD *fetched_digests[DIGEST_COUNT];
@@ -68,6 +78,7 @@ static const jcv_alg algs[] = {
 	{"PS512", JCV_FAMILY_RSA_PSS, JCV_KEY_RSA, DIGEST_SHA512},
 	{"ES256", JCV_FAMILY_ECDSA, JCV_KEY_EC_P256, DIGEST_SHA256},
 	{"ES384", JCV_FAMILY_ECDSA, JCV_KEY_EC_P384, DIGEST_SHA384},
+	{"ES512", JCV_FAMILY_ECDSA, JCV_KEY_EC_P521, DIGEST_SHA512},
 	{"EdDSA", JCV_FAMILY_EDDSA, JCV_KEY_ED25519, -1},
 };
 
@@ -115,7 +126,15 @@ digest_of(const jcv_alg *alg)
 static size_t
 ec_coordinate_bytes(jcv_key_type type)
 {
-	return type == JCV_KEY_EC_P384 ? P384_COORDINATE_BYTES : P256_COORDINATE_BYTES;
+	switch (type)
+	{
+		case JCV_KEY_EC_P384:
+			return P384_COORDINATE_BYTES;
+		case JCV_KEY_EC_P521:
+			return P521_COORDINATE_BYTES;
+		default:
+			return P256_COORDINATE_BYTES;
+	}
 }
 
 jcv_key *
@@ -230,19 +249,26 @@ der_integer(const unsigned char *value, size_t len, unsigned char *out)
 }
 
 /*
- * JOSE's r || s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies.
- * Lengths stay under 128 for P-384, so every length fits one byte.
+ * JOSE's r || s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies,
+ * which must be canonical: OpenSSL re-encodes it and refuses any other form.
+ * Each INTEGER stays under 128 bytes; the two of P-521 may not, and then
+ * the SEQUENCE takes the long form with one length byte.
  */
 static size_t
 ecdsa_jose_to_der(const unsigned char *jose, size_t half, unsigned char *der)
 {
-	size_t		body = 2;
+	unsigned char body[2 * DER_INTEGER_MAX];
+	size_t		body_len;
+	size_t		pos = 0;
 
-	body += der_integer(jose, half, der + body);
-	body += der_integer(jose + half, half, der + body);
-	der[0] = DER_SEQUENCE;
-	der[1] = (unsigned char) (body - 2);
-	return body;
+	body_len = der_integer(jose, half, body);
+	body_len += der_integer(jose + half, half, body + body_len);
+	der[pos++] = DER_SEQUENCE;
+	if (body_len > DER_SHORT_LENGTH_MAX)
+		der[pos++] = DER_LONG_LENGTH_ONE_BYTE;
+	der[pos++] = (unsigned char) body_len;
+	memcpy(der + pos, body, body_len);
+	return pos + body_len;
 }
 
 static jcv_verify_result
@@ -409,6 +435,48 @@ public_key_is_sound(EVP_PKEY *pkey)
 }
 
 static bool
+is_odd_prime(unsigned int candidate)
+{
+	for (unsigned int divisor = 3; divisor * divisor <= candidate; divisor += 2)
+	{
+		if (candidate % divisor == 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * ROCA (CVE-2017-15361, Nemec et al., CCS 2017): Infineon's RSA library made
+ * primes whose modulus n is, mod every small prime p, a power of 65537; such
+ * keys can be factored. The test is theirs, with the odd primes up to 167,
+ * the ones that library used for every key size. A sound modulus shows the
+ * fingerprint by chance about once in 2^28.
+ */
+static bool
+has_roca_fingerprint(const BIGNUM *n)
+{
+	for (unsigned int p = 3; p <= ROCA_LARGEST_PRIME; p += 2)
+	{
+		unsigned int residue;
+		unsigned int power = 1;
+		bool		in_subgroup;
+
+		if (!is_odd_prime(p))
+			continue;
+		/* p is never 0, BN_mod_word's one failure */
+		residue = (unsigned int) BN_mod_word(n, p);
+		do
+		{
+			in_subgroup = power == residue;
+			power = power * (ROCA_GENERATOR % p) % p;
+		} while (!in_subgroup && power != 1);
+		if (!in_subgroup)
+			return false;
+	}
+	return true;
+}
+
+static bool
 parse_rsa(parse_context *cx, json_t *jwk, jcv_key *key)
 {
 	size_t		n_len = 0;
@@ -446,6 +514,8 @@ parse_rsa(parse_context *cx, json_t *jwk, jcv_key *key)
 	else if (EVP_PKEY_get_bits(key->pkey) < MIN_RSA_BITS)
 		set_error(cx, "RSA modulus has %d bits; at least %d are required",
 				  EVP_PKEY_get_bits(key->pkey), MIN_RSA_BITS);
+	else if (has_roca_fingerprint(n))
+		set_error(cx, "RSA key has the ROCA fingerprint (CVE-2017-15361) and can be factored");
 	else
 		ok = true;
 
@@ -483,9 +553,11 @@ parse_ec(parse_context *cx, json_t *jwk, jcv_key *key)
 		key->type = JCV_KEY_EC_P256;
 	else if (strcmp(group, "P-384") == 0)
 		key->type = JCV_KEY_EC_P384;
+	else if (strcmp(group, "P-521") == 0)
+		key->type = JCV_KEY_EC_P521;
 	else
 	{
-		set_error(cx, "curve \"%.32s\" is not supported (P-256 and P-384 are)", group);
+		set_error(cx, "curve \"%.32s\" is not supported (P-256, P-384 and P-521 are)", group);
 		return false;
 	}
 	coordinate_len = ec_coordinate_bytes(key->type);
@@ -695,6 +767,18 @@ parse_jwk(parse_context *cx, json_t *jwk, bool *dropped)
 		{
 			set_error(cx, "alg \"%s\" cannot be used with this key type or curve",
 					  key->pinned_alg->name);
+			parsed = false;
+		}
+	}
+	/* An unpinned secret is held to the shortest, HS256's. */
+	if (parsed && key->type == JCV_KEY_OCT)
+	{
+		const jcv_alg *hmac = key->pinned_alg ? key->pinned_alg : jcv_alg_by_name("HS256");
+
+		if (key->secret_len < digest_bytes[hmac->digest])
+		{
+			set_error(cx, "an oct key for %s must hold at least %zu bytes (RFC 7518 section 3.2)",
+					  hmac->name, digest_bytes[hmac->digest]);
 			parsed = false;
 		}
 	}

@@ -19,6 +19,7 @@ typedef enum jcv_key_type
 	JCV_KEY_RSA,
 	JCV_KEY_EC_P256,
 	JCV_KEY_EC_P384,
+	JCV_KEY_EC_P521,
 	JCV_KEY_ED25519
 } jcv_key_type;
 

@@ -15,6 +15,7 @@
 
 #include "base64url.h"
 #include "json_scan.h"
+#include "request_claims.h"
 
 #define BEARER_SCHEME "bearer"
 #define TOKEN_TYPE "JWT"
@@ -317,9 +318,13 @@ check_claims(const json_scan_member *payload, const jcv_policy *policy,
 	return JCV_OK;
 }
 
-jcv_status
-jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
-				 const jcv_policy *policy, jcv_claims *claims)
+/*
+ * jcv_verify_token; with policy NULL, jcv_verify_jws: the payload is decoded
+ * but not read.
+ */
+static jcv_status
+verify_token(const char *token, size_t len, const jcv_keyring *keys,
+			 size_t max_token_bytes, const jcv_policy *policy, jcv_claims *claims)
 {
 	jws_parts	parts;
 	unsigned char stack_scratch[STACK_SCRATCH_BYTES];
@@ -327,6 +332,7 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 	char	   *kid_buf;
 	size_t		decoded_max = BASE64URL_DECODED_MAX(len);
 	size_t		signature_len;
+	size_t		payload_len;
 	json_scan_member header[HEADER_MEMBER_COUNT] = {
 		[HEADER_ALG] = {.name = "alg"},
 		[HEADER_TYP] = {.name = "typ"},
@@ -348,7 +354,7 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 
 	if (token == NULL || len == 0)
 		return JCV_MISSING;
-	if (len > policy->max_token_bytes)
+	if (len > max_token_bytes)
 		return JCV_TOO_LARGE;
 	if (!split_jws(token, len, &parts))
 		return JCV_MALFORMED;
@@ -381,15 +387,34 @@ jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
 	}
 	if (status == JCV_OK)
 	{
-		if (!decode_json_object(parts.payload, parts.payload_len, buf, payload,
-								CLAIM_MEMBER_COUNT))
+		if (!base64url_decode(parts.payload, parts.payload_len, buf, &payload_len))
 			status = JCV_MALFORMED;
-		else
-			status = check_claims(payload, policy, claims);
+		else if (policy != NULL)
+		{
+			if (!json_scan_object((const char *) buf, payload_len, payload,
+								  CLAIM_MEMBER_COUNT))
+				status = JCV_MALFORMED;
+			else
+				status = check_claims(payload, policy, claims);
+		}
 	}
 	if (buf != stack_scratch)
 		free(buf);
 	return status;
+}
+
+jcv_status
+jcv_verify_token(const char *token, size_t len, const jcv_keyring *keys,
+				 const jcv_policy *policy, jcv_claims *claims)
+{
+	return verify_token(token, len, keys, policy->max_token_bytes, policy, claims);
+}
+
+jcv_status
+jcv_verify_jws(const char *token, size_t len, const jcv_keyring *keys,
+			   size_t max_token_bytes)
+{
+	return verify_token(token, len, keys, max_token_bytes, NULL, NULL);
 }
 
 bool
@@ -415,10 +440,13 @@ jcv_authorization_from_headers(const char *headers_json)
 	const json_scan_value *header = &authorization.value;
 	char	   *value;
 	size_t		value_len;
+	size_t		len;
 
 	if (headers_json == NULL || headers_json[0] == '\0')
 		return NULL;
-	if (!json_scan_object(headers_json, strlen(headers_json), &authorization, 1) ||
+	len = strnlen(headers_json, JCV_MAX_REQUEST_JSON_BYTES + 1);
+	if (len > JCV_MAX_REQUEST_JSON_BYTES ||
+		!json_scan_object(headers_json, len, &authorization, 1) ||
 		header->type != JSON_SCAN_STRING)
 		return NULL;
 	value = malloc(header->len + 1);

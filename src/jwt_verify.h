@@ -78,6 +78,15 @@ extern jcv_status jcv_verify_token(const char *token, size_t len,
 								   jcv_claims *claims);
 
 /*
+ * The JWS layer of jcv_verify_token alone, for conformance tests of plain
+ * JWS (test/wycheproof/): size cap, structure, header rules, key selection,
+ * signature, and the payload's strict base64url; the payload need not be
+ * JSON and holds no claims to check.
+ */
+extern jcv_status jcv_verify_jws(const char *token, size_t len,
+								 const jcv_keyring *keys, size_t max_token_bytes);
+
+/*
  * Checks that text is a canonical 8-4-4-4-12 hex uuid and copies it to out
  * in lower case (GoTrue writes lower case; PostgreSQL prints it).
  */
@@ -98,7 +107,8 @@ extern bool jcv_strip_bearer_scheme(const char **token, size_t *len);
 
 /*
  * The value of the "authorization" member of PostgREST's request.headers
- * JSON, malloc'ed, or NULL when absent or the JSON is unusable.
+ * JSON, malloc'ed, or NULL when absent or the JSON is unusable (or longer
+ * than JCV_MAX_REQUEST_JSON_BYTES, request_claims.h).
  */
 extern char *jcv_authorization_from_headers(const char *headers_json);
 

@@ -46,13 +46,15 @@ jcv_read_request_claims(const char *claims_json, jcv_claims *claims)
 		[REQUEST_ROLE] = {.name = "role"},
 		[REQUEST_SUB] = {.name = "sub"},
 	};
+	size_t		len;
 
 	memset(claims, 0, sizeof(*claims));
 	/* Outside PostgREST there are no claims; PostgREST sets {"role":"anon"}. */
 	if (claims_json == NULL || claims_json[0] == '\0')
 		return true;
 
-	return json_scan_object(claims_json, strlen(claims_json), object,
-							REQUEST_MEMBER_COUNT) &&
+	len = strnlen(claims_json, JCV_MAX_REQUEST_JSON_BYTES + 1);
+	return len <= JCV_MAX_REQUEST_JSON_BYTES &&
+		json_scan_object(claims_json, len, object, REQUEST_MEMBER_COUNT) &&
 		read_claims_object(object, claims);
 }

@@ -20,7 +20,7 @@ GENERATORS = {
     "p256_private.pem": lambda: ec.generate_private_key(ec.SECP256R1()),
     "p256_b_private.pem": lambda: ec.generate_private_key(ec.SECP256R1()),
     "p384_private.pem": lambda: ec.generate_private_key(ec.SECP384R1()),
-    "p521_private.pem": lambda: ec.generate_private_key(ec.SECP521R1()),  # unsupported curve
+    "p521_private.pem": lambda: ec.generate_private_key(ec.SECP521R1()),
     "ed25519_private.pem": ed25519.Ed25519PrivateKey.generate,
 }
 

@@ -74,6 +74,7 @@ JWK_RSA_B = rsa_jwk(RSA_B, "rsa-b", alg="RS256", **SUPABASE_MEMBERS)
 JWK_P256_A = ec_jwk(P256_A, "p256-a", "P-256", 32, alg="ES256", **SUPABASE_MEMBERS)
 JWK_P256_B = ec_jwk(P256_B, "p256-b", "P-256", 32)
 JWK_P384 = ec_jwk(P384, "p384", "P-384", 48, use="sig")
+JWK_P521 = ec_jwk(P521, "p521", "P-521", 66, alg="ES512", **SUPABASE_MEMBERS)
 JWK_ED25519 = ed25519_jwk(ED25519, "ed25519", alg="EdDSA")
 JWK_OCT = {"kty": "oct", "kid": "oct-hs", "k": b64(OCT_SECRET)}
 
@@ -95,7 +96,7 @@ def changed(jwk, **changes):
 
 def key_sets():
     """Named JSON Web Key Sets; the bad_ ones must be refused when set."""
-    yield "all", jwks(JWK_RSA_A, JWK_P256_A, JWK_P384, JWK_ED25519, JWK_OCT)
+    yield "all", jwks(JWK_RSA_A, JWK_P256_A, JWK_P384, JWK_P521, JWK_ED25519, JWK_OCT)
     yield "two_p256", jwks(JWK_P256_A, JWK_P256_B)
     yield "rotation_old", jwks(JWK_RSA_A)
     yield "rotation_both", jwks(JWK_RSA_A, JWK_RSA_B)
@@ -125,7 +126,6 @@ def key_sets():
     yield "bad_ec_x_missing", jwks(changed(JWK_P256_A, x=None))
     yield "bad_ec_y_missing", jwks(changed(JWK_P256_A, y=None))
     yield "bad_ec_crv_missing", jwks(changed(JWK_P256_A, crv=None))
-    yield "bad_ec_p521", jwks(ec_jwk(P521, "p521", "P-521", 66))
     yield "bad_ec_secp256k1", jwks(changed(JWK_P256_B, crv="secp256k1"))
     yield "bad_ec_x_short", jwks(changed(JWK_P256_B, x=b64(unb64(JWK_P256_B["x"])[1:])))
     yield "bad_ec_p384_coordinates_on_p256", jwks(changed(JWK_P384, crv="P-256"))
@@ -185,6 +185,7 @@ def tokens(claims, randomized):
     es256 = sign_randomized("jwks_es256", P256_A, "ES256", "p256-a")
     yield "jwks_es256", es256
     yield "jwks_es384", sign_randomized("jwks_es384", P384, "ES384", "p384")
+    yield "jwks_es512", sign_randomized("jwks_es512", P521, "ES512", "p521")
     yield "jwks_eddsa", sign(ED25519, "EdDSA", "ed25519")
     yield "jwks_hs256_oct", sign(OCT_SECRET, "HS256", "oct-hs")
     yield "jwks_hs512_oct", sign(OCT_SECRET, "HS512", "oct-hs")
