@@ -282,7 +282,7 @@ def hostile_documents():
         return "{" + ",".join(('"' + name + '":%d') % (i, i) for i in range(count)) + "}"
 
     fitting = REQUEST_JSON_CAP // len('"m99999":99999,')
-    colliding = REQUEST_JSON_CAP // len('"aaaaaaaa99999bbbbbbbb":1,')
+    colliding = REQUEST_JSON_CAP // len('"aaaaaaaa99999bbbbbbbb":99999,')
     documents = [("%dk_members" % (count // 1000), members(count), "PT401") for count in HOSTILE_MEMBERS]
     documents += [("1MB", '{"a":"' + "x" * HOSTILE_BYTES + '"}', "PT401"),
                   ("cap_sized_members", members(fitting), "ok"),
