@@ -40,6 +40,7 @@ run_suite() {
   passed=$((passed + p))
   failed=$((failed + f))
   skipped=$((skipped + s))
+  echo "== $name: $p passed, $f failed$([ "$s" -gt 0 ] && echo ", $s skipped")"
   rm -f "$log"
 }
 
