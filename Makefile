@@ -16,15 +16,17 @@ OBJS = \
 	src/payload.o \
 	src/logout.o \
 	src/session_check.o \
+	src/session_valid.o \
 	src/require_session_hook.o \
 	src/audit.o \
 	src/admin.o
 
 EXTENSION = jcv_logout
-# 1.0 is released and frozen; 1.1 arrives as an upgrade script, and the fresh
-# 1.1 install script is built from the two, so there is no copy to keep in step.
-DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql
-DATA_built = jcv_logout--1.1.sql
+# Released scripts are frozen; each version arrives as an upgrade script, and
+# the fresh install script of the current one is built from them all, so
+# there is no copy to keep in step.
+DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql
+DATA_built = jcv_logout--1.2.sql
 PGFILEDESC = "jcv_logout - server-side logout for Supabase Auth"
 
 PG_CONFIG ?= pg_config
@@ -33,13 +35,13 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check require_session_hook jwks privileges admin upgrade
+REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin upgrade
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
-	purge_concurrency
+	purge_concurrency session_valid_between_statements
 ISOLATION_OPTS = --use-existing
 REGRESS_PREP = isolation-fixture
 
@@ -62,9 +64,9 @@ objdir:
 	@mkdir -p src
 .PHONY: objdir print-regress
 
-jcv_logout--1.1.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql
-	{ echo '/* jcv_logout--1.1.sql: built by the Makefile from $(notdir $^); do not edit */'; \
-	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(word 2,$^); } > $@
+jcv_logout--1.2.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql
+	{ echo '/* jcv_logout--1.2.sql: built by the Makefile from $(notdir $^); do not edit */'; \
+	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(word 2,$^) $(word 3,$^); } > $@
 
 print-regress:
 	@echo $(REGRESS) $(ISOLATION)

@@ -3,15 +3,18 @@
 -- plants are never used by the extension's SECURITY DEFINER functions.
 
 -- Every function of the extension is SECURITY DEFINER with a fixed
--- search_path (none listed = all are). The one exception is the procedure
--- auth_purge_sessions_batched: PostgreSQL refuses COMMIT in a SECURITY
--- DEFINER procedure or one with SET, so it switches to the owner and that
--- search_path itself around each batch (tested in admin.sql).
+-- search_path (none listed = all are). Two exceptions: the procedure
+-- auth_purge_sessions_batched (PostgreSQL refuses COMMIT in a SECURITY
+-- DEFINER procedure or one with SET; each batch runs as the table's owner
+-- with that search_path, tested in admin.sql), and auth_session_valid(),
+-- which policies call per row (it looks sessions up as its owner itself,
+-- naming nothing through the search_path; tested in session_valid.sql).
 SELECT p.oid::regprocedure AS function_without_fixed_search_path
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
    AND (NOT p.prosecdef OR p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}')
-   AND p.oid <> 'auth_purge_sessions_batched(interval, integer)'::regprocedure;
+   AND p.oid NOT IN ('auth_purge_sessions_batched(interval, integer)'::regprocedure,
+                     'auth_session_valid()'::regprocedure);
 
 CREATE ROLE regress_jcv_attacker;
 GRANT USAGE ON SCHEMA jcv_test TO regress_jcv_attacker;

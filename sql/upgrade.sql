@@ -1,4 +1,5 @@
--- Upgrade path: 1.0 + ALTER EXTENSION UPDATE must equal a fresh 1.1 install
+-- Upgrade path: 1.0 + ALTER EXTENSION UPDATE (through 1.1) must equal a fresh
+-- install of the current version
 -- (functions, signatures, settings, grants, comments), and DROP EXTENSION
 -- must leave nothing behind, not even the logout trigger.
 
@@ -42,7 +43,7 @@ CREATE TABLE pg_temp.updated_members AS SELECT * FROM pg_temp.extension_members;
 -- the trigger works after an update too
 SELECT auth_enable_logout_triggers();
 
--- A fresh 1.1
+-- A fresh install of the current version
 DROP EXTENSION jcv_logout;
 CREATE EXTENSION jcv_logout;
 SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
@@ -52,8 +53,8 @@ SELECT * FROM pg_temp.extension_members ORDER BY member;
 (SELECT 'only after update' AS side, * FROM pg_temp.updated_routines
  EXCEPT SELECT 'only after update', * FROM pg_temp.extension_routines)
 UNION ALL
-(SELECT 'only in fresh 1.1', * FROM pg_temp.extension_routines
- EXCEPT SELECT 'only in fresh 1.1', * FROM pg_temp.updated_routines);
+(SELECT 'only in fresh install', * FROM pg_temp.extension_routines
+ EXCEPT SELECT 'only in fresh install', * FROM pg_temp.updated_routines);
 (SELECT * FROM pg_temp.updated_members EXCEPT SELECT * FROM pg_temp.extension_members)
 UNION ALL
 (SELECT * FROM pg_temp.extension_members EXCEPT SELECT * FROM pg_temp.updated_members);

@@ -329,6 +329,20 @@ jcv_require_claims_session(const char *claims_json, bool allow_spi)
 	return true;
 }
 
+bool
+jcv_claims_session_alive(const char *claims_json)
+{
+	jcv_claims	claims;
+	session_state state;
+
+	if (!jcv_read_request_claims(claims_json, &claims))
+		return false;
+	if (!claims.has_session_id)
+		return true;
+	state_of_session(&claims, true, &state);
+	return state == SESSION_ACTIVE;
+}
+
 /*
  * db-pre-request hook: raises UNAUTHORIZED (HTTP 401 through PostgREST)
  * when the request's token belongs to a session that no longer exists or

@@ -55,7 +55,7 @@ s1=$(claims aaaaaaaa-0000-4000-8000-000000000001)
 s2=$(claims aaaaaaaa-0000-4000-8000-000000000002)
 token_s1=$(psql -XAtq -c "SELECT jcv_test.token('alice_s1')")
 
-# The three ways a replica is asked: the db-pre-request function, the
+# The ways a replica is asked: the db-pre-request function, the
 # require_session setting inside a read-only request, auth_session_active.
 pre_request() {
   on_standby -v claims="$1" <<'SQL' | tail -n 1
@@ -73,11 +73,20 @@ SELECT 'passes';
 SQL
 }
 session_active() { on_standby -c "SELECT auth_session_active('$1')"; }
+# ... and the row level security check, as a policy calls it
+session_valid() {
+  on_standby -v claims="$1" <<'SQL' | tail -n 1
+BEGIN READ ONLY;
+SELECT set_config('request.jwt.claims', :'claims', true) IS NULL;
+SELECT auth_session_valid();
+SQL
+}
 
 check standby_is_in_recovery "$(on_standby -c 'SELECT pg_is_in_recovery()')" t
 check standby_pre_request_live_session "$(pre_request "$s1")" passes
 check standby_setting_live_session "$(require_session_setting "$s1")" passes
 check standby_session_active_live "$(session_active "$token_s1")" t
+check standby_session_valid_live "$(session_valid "$s1")" t
 
 # Device 1 logs out on the primary; the replica refuses it once replayed.
 lsn=$(psql -XAtq -c "SELECT auth_logout('$token_s1', 'local') IS NOT NULL" -c 'SELECT pg_current_wal_lsn()' | tail -n 1)
@@ -92,6 +101,8 @@ gone="ERROR:  UNAUTHORIZED: session from access token does not exist"
 check standby_pre_request_after_logout "$(pre_request "$s1")" "$gone"
 check standby_setting_after_logout "$(require_session_setting "$s1")" "$gone"
 check standby_session_active_after_logout "$(session_active "$token_s1")" f
+check standby_session_valid_after_logout "$(session_valid "$s1")" f
+check standby_session_valid_other_device "$(session_valid "$s2")" t
 check standby_other_device_still_passes "$(pre_request "$s2")" passes
 check standby_setting_other_device_still_passes "$(require_session_setting "$s2")" passes
 # A logout sent to a replica deletes nothing and says so in the contract's terms

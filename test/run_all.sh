@@ -93,6 +93,10 @@ run_suite "bench smoke" bash bench/run.sh --smoke
 # what the pg_regress suites see. One line per case.
 run_suite "postgrest replay" bash test/virtualenv.sh /usr/bin/python3 test/postgrest_replay.py
 
+# Supabase Realtime's and Storage's statements against auth_session_valid()
+# in row level security policies, on a cluster of their own. One line per case.
+run_suite "services replay" bash test/virtualenv.sh /usr/bin/python3 test/services_replay.py
+
 # The outside security review's attacks, on a cluster of their own (it
 # restarts the server with the library preloaded and back). One line per case.
 run_suite "security review" bash test/virtualenv.sh /usr/bin/python3 test/security_review.py

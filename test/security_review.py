@@ -281,6 +281,7 @@ def hostile_documents():
     def members(count, name="m%d"):
         return "{" + ",".join(('"' + name + '":%d') % (i, i) for i in range(count)) + "}"
 
+    # member counts whose documents stay within the cap (longest member each)
     fitting = REQUEST_JSON_CAP // len('"m99999":99999,')
     colliding = REQUEST_JSON_CAP // len('"aaaaaaaa99999bbbbbbbb":99999,')
     documents = [("%dk_members" % (count // 1000), members(count), "PT401") for count in HOSTILE_MEMBERS]
