@@ -8,8 +8,9 @@
 #   select uid + valid   user_id = (select auth.uid()) AND (select auth_session_valid())
 # plus the mixed "select uid + valid" (a per-row call beside the cheap form).
 # Timed inside the server (clock_timestamp around each read, no client in the
-# way), rounds alternating the policies; prints a markdown table of medians
-# and of each policy against the same policy without auth_session_valid().
+# way), rounds alternating the policies; prints a markdown table: each
+# policy's time, and against the same policy without auth_session_valid() in
+# the same round (paired, so load that changes between rounds cancels out).
 # The extension must be installed first:
 #   bash bench/session_valid_policy.sh          (ROUNDS, READS per round)
 set -euo pipefail
@@ -19,8 +20,8 @@ if [ "${1:-}" != --inside-cluster ]; then
   exec bash test/virtualenv.sh bash "$0" --inside-cluster
 fi
 
-rounds=${ROUNDS:-7}
-reads=${READS:-20}
+rounds=${ROUNDS:-15}
+reads=${READS:-200}
 rows_per_user=10000
 
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -76,47 +77,53 @@ GRANT EXECUTE ON FUNCTION bench.read_times(text, int) TO authenticated;
 CREATE TABLE bench.timings (round int, name text, ms float8);
 SQL
 
-names=(uid uid_valid select_uid select_uid_valid select_uid_plain_valid)
-claims='{"aud":"authenticated","role":"authenticated","sub":"11111111-1111-4111-8111-111111111111","session_id":"aaaaaaaa-0000-4000-8000-000000000001"}'
-for round in $(seq 1 "$rounds"); do
-  for name in "${names[@]}"; do
-    psql -Xq -v ON_ERROR_STOP=1 -v claims="$claims" -v name="$name" -v round="$round" -v reads="$reads" >/dev/null <<'SQL'
-BEGIN;
-SELECT set_config('request.jwt.claims', :'claims', true);
-CREATE TEMP TABLE round_times ON COMMIT DROP AS SELECT 0::float8 AS ms WITH NO DATA;
-GRANT INSERT ON round_times TO authenticated;
-SET LOCAL ROLE authenticated;
-INSERT INTO round_times SELECT * FROM bench.read_times(:'name', :reads);
-RESET ROLE;
-INSERT INTO bench.timings SELECT :round, :'name', ms FROM round_times;
-COMMIT;
-SQL
-  done
-done
+/usr/bin/python3 - "$rounds" "$reads" <<'PY'
+import sys, psycopg
+rounds, reads = int(sys.argv[1]), int(sys.argv[2])
+names = ["uid", "uid_valid", "select_uid", "select_uid_valid", "select_uid_plain_valid"]
+claims = ('{"aud":"authenticated","role":"authenticated",'
+          '"sub":"11111111-1111-4111-8111-111111111111",'
+          '"session_id":"aaaaaaaa-0000-4000-8000-000000000001"}')
+with psycopg.connect(autocommit=True) as conn:
+    for round_number in range(1, rounds + 1):
+        for name in names:
+            with psycopg.connect() as reader:
+                reader.execute("SELECT set_config('request.jwt.claims', %s, true)", [claims])
+                reader.execute("SET LOCAL ROLE authenticated")
+                reader.execute("SELECT count(*) FROM bench.read_times(%s, 3)", [name])  # warm
+                times = [row[0] for row in reader.execute(
+                    "SELECT * FROM bench.read_times(%s, %s)", [name, reads]).fetchall()]
+                reader.rollback()
+            conn.execute("INSERT INTO bench.timings SELECT %s, %s, unnest(%s::float8[])",
+                         [round_number, name, times])
+PY
 
 psql -XAt -F ' | ' <<'SQL'
-WITH medians AS (
+WITH per_round AS (
+  SELECT round, name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
+    FROM bench.timings GROUP BY round, name),
+ base(name, base, label) AS (VALUES
+   ('uid', 'uid', '`user_id = auth.uid()`'),
+   ('uid_valid', 'uid', '`user_id = auth.uid() AND auth_session_valid()`'),
+   ('select_uid', 'select_uid', '`user_id = (select auth.uid())`'),
+   ('select_uid_valid', 'select_uid', '`user_id = (select auth.uid()) AND (select auth_session_valid())`'),
+   ('select_uid_plain_valid', 'select_uid', '`user_id = (select auth.uid()) AND auth_session_valid()`')),
+ -- each round's median against its base's in the same round (paired)
+ ratios AS (
+  SELECT b.name, r.round, r.ms AS ms, r.ms / rb.ms AS ratio
+    FROM base b JOIN per_round r ON r.name = b.name
+    JOIN per_round rb ON rb.name = b.base AND rb.round = r.round),
+ summary AS (
   SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms,
-         percentile_cont(0.1) WITHIN GROUP (ORDER BY ms) AS p10,
-         percentile_cont(0.9) WITHIN GROUP (ORDER BY ms) AS p90
-    FROM bench.timings GROUP BY name),
- base(name, base) AS (VALUES ('uid', 'uid'), ('uid_valid', 'uid'), ('select_uid', 'select_uid'),
-                             ('select_uid_valid', 'select_uid'), ('select_uid_plain_valid', 'select_uid'))
-SELECT '| policy | median ms (10th–90th) | against the same policy without auth_session_valid() |'
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) AS ratio,
+         min(ratio) AS low, max(ratio) AS high
+    FROM ratios GROUP BY name)
+SELECT '| policy | ms per read (median of rounds) | against the same policy without auth_session_valid(): median of paired rounds (lowest, highest) |'
 UNION ALL SELECT '|---|---:|---:|'
 UNION ALL
-SELECT format('| %s | %s (%s–%s) | %s |',
-              CASE m.name WHEN 'uid' THEN '`user_id = auth.uid()`'
-                          WHEN 'uid_valid' THEN '`user_id = auth.uid() AND auth_session_valid()`'
-                          WHEN 'select_uid' THEN '`user_id = (select auth.uid())`'
-                          WHEN 'select_uid_valid' THEN '`user_id = (select auth.uid()) AND (select auth_session_valid())`'
-                          ELSE '`user_id = (select auth.uid()) AND auth_session_valid()`' END,
-              round(m.ms::numeric, 2), round(m.p10::numeric, 2), round(m.p90::numeric, 2),
-              CASE WHEN b.base = m.name THEN 'base'
-                   ELSE to_char((m.ms / bm.ms - 1) * 100, 'SG990.0') || ' %' END)
-  FROM medians m JOIN base b USING (name) JOIN medians bm ON bm.name = b.base;
+(SELECT format('| %s | %s | %s |', b.label, round(m.ms::numeric, 3),
+              CASE WHEN b.base = b.name THEN 'base'
+                   ELSE format('%s %% (%s %%, %s %%)', to_char((m.ratio - 1) * 100, 'SG990.0'),
+                               to_char((m.low - 1) * 100, 'SG990.0'), to_char((m.high - 1) * 100, 'SG990.0')) END)
+  FROM base b JOIN summary m USING (name) ORDER BY b.base DESC, b.name <> b.base, b.name);
 SQL
-psql -XAt -c "EXPLAIN (COSTS OFF) SELECT count(title) FROM bench.uid_valid" \
-  -c "SET ROLE authenticated" \
-  -c "SELECT set_config('request.jwt.claims', '$claims', false)" \
-  -c "EXPLAIN (COSTS OFF) SELECT count(title) FROM bench.uid_valid" | sed 's/^/    /' >&2

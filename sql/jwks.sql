@@ -182,3 +182,37 @@ SELECT pg_catalog.pg_read_file('/proc/self/maps') LIKE '%vgpreload%'
        OR pg_temp.resident_kb() - :resident_before < 4096 AS grew_less_than_4mb;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es384')) AS p384_kid_renamed_by_last_set;
 RESET jcv_logout.jwks;
+
+-- jcv_logout.jwks_file: Supabase's published set deployed as a file of the
+-- server's OS user, read again as soon as it changes (rotation, no reload)
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_public', '644') IS NOT NULL AS public_set_written
+  FROM jcv_test.key_sets WHERE name = 'rotation_old';
+SET jcv_logout.jwks_file = 'jcv_jwks_public';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256')) AS from_file;
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256_rsa_b')) AS new_key_not_yet;
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_public', '644') IS NOT NULL AS rotated_set_written
+  FROM jcv_test.key_sets WHERE name = 'rotation_new';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256_rsa_b')) AS new_key_after_rotation;
+-- a set others may write is refused; so is one with a symmetric key that
+-- others may read, and one that is not a key set
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_writable', '664') IS NOT NULL AS written
+  FROM jcv_test.key_sets WHERE name = 'rotation_old';
+SET jcv_logout.jwks_file = 'jcv_jwks_writable';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256')) AS group_writable;
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_oct', '644') IS NOT NULL AS written
+  FROM jcv_test.key_sets WHERE name = 'all';
+SET jcv_logout.jwks_file = 'jcv_jwks_oct';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS symmetric_key_readable_by_others;
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_oct', '600') IS NOT NULL AS written
+  FROM jcv_test.key_sets WHERE name = 'all';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_oct')) AS symmetric_key_owner_only;
+SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_bad', '600') IS NOT NULL AS written
+  FROM jcv_test.key_sets WHERE name = 'bad_rsa_1024';
+SET jcv_logout.jwks_file = 'jcv_jwks_bad';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256')) AS not_usable;
+-- one home for the set: the setting and the file together are refused
+SET jcv_logout.jwks_file = 'jcv_jwks_public';
+SELECT jcv_test.use_jwks('two_p256');
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS both_set;
+RESET jcv_logout.jwks;
+RESET jcv_logout.jwks_file;

@@ -42,6 +42,7 @@
 #define SECRET_SETTING "jcv_logout.jwt_secret"
 #define SECRET_FILE_SETTING "jcv_logout.jwt_secret_file"
 #define JWKS_SETTING "jcv_logout.jwks"
+#define JWKS_FILE_SETTING "jcv_logout.jwks_file"
 #define JWKS_ERROR_SIZE 512
 
 /* A JWKS larger than this is refused unparsed (Supabase's holds a few keys, < 10 kB). */
@@ -79,20 +80,44 @@ static bool current_jwks_valid = false;
 static jcv_key *secret_key = NULL;
 
 /*
- * The secret file's key, with the identity of the file it was read from:
- * the file is read again when the setting or any of these changes.
+ * A file holding keys (jcv_logout.jwt_secret_file, jcv_logout.jwks_file),
+ * with the identity of the version last read: it is read again when the
+ * setting or any of these changes.
  */
-typedef struct secret_file_state
+typedef struct key_file
 {
-	jcv_key    *key;			/* NULL until read */
+	const char *setting;		/* for messages */
+	char	  **path;			/* the setting's variable */
+	const char *what;			/* what it holds, for messages to other roles */
+	const char *hint;
+	bool		read;			/* identity below is the version in use */
 	dev_t		device;
 	ino_t		inode;
 	off_t		size;
 	struct timespec modified;
 	struct timespec changed;	/* ctime: a chmod or chown counts */
-} secret_file_state;
+	mode_t		mode;
+} key_file;
 
-static secret_file_state secret_file;
+static char *jwt_secret_file = NULL;
+static char *jwks_file_path = NULL;
+
+static key_file secret_file = {
+	.setting = SECRET_FILE_SETTING,
+	.path = &jwt_secret_file,
+	.what = "the JWT secret file",
+	.hint = "It must be a regular file owned by the server's OS user, with no access for group or others (chmod 600)."
+};
+static key_file jwks_file = {
+	.setting = JWKS_FILE_SETTING,
+	.path = &jwks_file_path,
+	.what = "the JSON Web Key Set file",
+	.hint = "It must be a regular file owned by the server's OS user and writable by no one else; with a symmetric key, readable by no one else (chmod 600)."
+};
+
+/* What the files hold, while their key_file says read. */
+static jcv_key *file_secret_key = NULL;
+static jcv_jwks *file_jwks = NULL;
 
 /*
  * Whether the library was loaded with the server (shared_preload_libraries):
@@ -103,7 +128,6 @@ static bool loaded_at_server_start = false;
 
 /* GUC variables */
 static char *jwt_secret = NULL;
-static char *jwt_secret_file = NULL;
 static char *jwks_text = NULL;
 static char *audience = NULL;
 static char *issuer = NULL;
@@ -128,7 +152,7 @@ static const struct config_enum_entry error_format_options[] = {
  * ones a login role must not be able to weaken from its connection options.
  */
 static const char *const protected_settings[] = {
-	SECRET_SETTING, SECRET_FILE_SETTING, JWKS_SETTING,
+	SECRET_SETTING, SECRET_FILE_SETTING, JWKS_SETTING, JWKS_FILE_SETTING,
 	"jcv_logout.audience", "jcv_logout.issuer", "jcv_logout.leeway",
 	"jcv_logout.max_token_bytes", "jcv_logout.audit", "jcv_logout.session_timebox",
 	"jcv_logout.idle_timeout", "jcv_logout.auth_admin_role", "jcv_logout.require_session"
@@ -138,6 +162,7 @@ static const char *const protected_settings[] = {
 
 static bool jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size);
 static bool check_jwks(char **newval, void **extra, GucSource source);
+static const jcv_jwks *jwks_from_file(void);
 static void assign_jwks(const char *newval, void *extra);
 
 /*
@@ -202,12 +227,17 @@ show_jwks(void)
 	return jwks_text;
 }
 
-/* A new path: read the file at the next use. */
+/* A new path: the file is read at the next use. */
 static void
-assign_secret_file(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+assign_secret_file_path(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
 {
-	jcv_key_free(secret_file.key);
-	secret_file.key = NULL;
+	secret_file.read = false;
+}
+
+static void
+assign_jwks_file_path(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+{
+	jwks_file.read = false;
 }
 
 /*
@@ -267,7 +297,7 @@ jcv_define_settings(void)
 							   "Owned by the server's OS user and readable by it alone; read when first needed and again whenever it changes.",
 							   &jwt_secret_file, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE,
-							   NULL, assign_secret_file, NULL);
+							   NULL, assign_secret_file_path, NULL);
 	DefineCustomStringVariable(SECRET_SETTING,
 							   "Secret that signs HS256/HS384/HS512 access tokens (prefer jcv_logout.jwt_secret_file).",
 							   "Shown to no role; used only when jcv_logout is in shared_preload_libraries.",
@@ -280,6 +310,12 @@ jcv_define_settings(void)
 							   &jwks_text, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   check_jwks, assign_jwks, show_jwks);
+	DefineCustomStringVariable(JWKS_FILE_SETTING,
+							   "File holding the JSON Web Key Set whose keys verify access tokens.",
+							   "Supabase Auth's /auth/v1/.well-known/jwks.json, deployed as a file owned by the server's OS user; read when first needed and again whenever it changes.",
+							   &jwks_file_path, "", PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE,
+							   NULL, assign_jwks_file_path, NULL);
 	DefineCustomStringVariable("jcv_logout.audience",
 							   "Audience an access token's aud claim must contain; empty disables the check.",
 							   NULL, &audience, DEFAULT_AUDIENCE, PGC_SUSET, 0,
@@ -488,6 +524,13 @@ configured_jwks(void)
 {
 	char		error[JWKS_ERROR_SIZE];
 
+	if (jwks_file_path != NULL && jwks_file_path[0] != '\0')
+	{
+		if (jwks_text != NULL && jwks_text[0] != '\0')
+			jcv_raise(JCV_AUTH_STORE_FAILED, "both jcv_logout.jwks and jcv_logout.jwks_file are set",
+					  "Keep the key set in one of them.", NULL);
+		return jwks_from_file();
+	}
 	if (jwks_text == NULL || jwks_text[0] == '\0')
 		return NULL;
 	if (!current_jwks_valid)
@@ -504,107 +547,149 @@ configured_jwks(void)
 }
 
 /*
- * Refuses the secret file. Whoever connected as a superuser sees the path
- * and the reason; everyone else a plain message (the log has both).
+ * Refuses a key file. Whoever connected as a superuser sees the path and
+ * the reason; everyone else a plain message (the log has both).
  */
 static void
-refuse_secret_file(const char *reason)
+refuse_key_file(key_file *file, const char *reason)
 {
-	char	   *detail = psprintf("%s \"%s\" %s", SECRET_FILE_SETTING, jwt_secret_file, reason);
+	char	   *detail = psprintf("%s \"%s\" %s", file->setting, *file->path, reason);
 
+	file->read = false;
 	jcv_raise(JCV_AUTH_STORE_FAILED,
-			  superuser_arg(GetSessionUserId()) ? detail : "the JWT secret file cannot be used",
-			  "It must be a regular file owned by the server's OS user, with no access for group or others (chmod 600).",
-			  detail);
+			  superuser_arg(GetSessionUserId()) ? detail : psprintf("%s cannot be used", file->what),
+			  file->hint, detail);
 }
 
+/* One stat per use: whether the file is still the version last read. */
 static bool
-same_file_as_read(const struct stat *st)
-{
-	return st->st_dev == secret_file.device && st->st_ino == secret_file.inode &&
-		st->st_size == secret_file.size &&
-		st->st_mtim.tv_sec == secret_file.modified.tv_sec &&
-		st->st_mtim.tv_nsec == secret_file.modified.tv_nsec &&
-		st->st_ctim.tv_sec == secret_file.changed.tv_sec &&
-		st->st_ctim.tv_nsec == secret_file.changed.tv_nsec;
-}
-
-/*
- * Reads the secret from an open file whose fstat is st, checked as
- * PostgreSQL checks ssl_key_file: the server's OS user owns it and no one
- * else may access it. Trailing newlines (echo, editors) are not part of it.
- */
-static void
-read_secret_file(int fd, const struct stat *st)
-{
-	unsigned char buffer[MAX_SECRET_FILE_BYTES + 1];
-	ssize_t		length;
-
-	if (!S_ISREG(st->st_mode))
-		refuse_secret_file("is not a regular file");
-	if (st->st_uid != geteuid())
-		refuse_secret_file("is not owned by the server's OS user");
-	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		refuse_secret_file("is accessible by group or others");
-	if (st->st_size > MAX_SECRET_FILE_BYTES)
-		refuse_secret_file(psprintf("is larger than %d bytes", MAX_SECRET_FILE_BYTES));
-
-	length = read(fd, buffer, sizeof(buffer));
-	if (length < 0)
-		refuse_secret_file(psprintf("cannot be read: %m"));
-	while (length > 0 && (buffer[length - 1] == '\n' || buffer[length - 1] == '\r'))
-		length--;
-	if (length == 0 || length > MAX_SECRET_FILE_BYTES)
-	{
-		explicit_bzero(buffer, sizeof(buffer));
-		refuse_secret_file(length == 0 ? "holds no secret" : "grew while it was read");
-	}
-
-	secret_file.key = jcv_hmac_key_new(buffer, (size_t) length);
-	explicit_bzero(buffer, sizeof(buffer));
-	if (secret_file.key == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
-						errhidestmt(true)));
-	secret_file.device = st->st_dev;
-	secret_file.inode = st->st_ino;
-	secret_file.size = st->st_size;
-	secret_file.modified = st->st_mtim;
-	secret_file.changed = st->st_ctim;
-}
-
-/*
- * The key in jcv_logout.jwt_secret_file: one stat per use, and the file is
- * read again when it is not the file last read (replaced, rewritten,
- * chmod'ed), so rotating the secret needs no reload.
- */
-static jcv_key *
-secret_from_file(void)
+key_file_unchanged(key_file *file)
 {
 	struct stat st;
-	int			fd;
 
-	if (stat(jwt_secret_file, &st) != 0)
-		refuse_secret_file(psprintf("cannot be read: %m"));
-	if (secret_file.key != NULL && same_file_as_read(&st))
-		return secret_file.key;
+	if (stat(*file->path, &st) != 0)
+		refuse_key_file(file, psprintf("cannot be read: %m"));
+	return file->read && st.st_dev == file->device && st.st_ino == file->inode &&
+		st.st_size == file->size &&
+		st.st_mtim.tv_sec == file->modified.tv_sec &&
+		st.st_mtim.tv_nsec == file->modified.tv_nsec &&
+		st.st_ctim.tv_sec == file->changed.tv_sec &&
+		st.st_ctim.tv_nsec == file->changed.tv_nsec;
+}
 
-	jcv_key_free(secret_file.key);
-	secret_file.key = NULL;
-	fd = open(jwt_secret_file, O_RDONLY | O_CLOEXEC);
+/*
+ * A key file's content (palloc'ed, NUL-terminated, *length bytes; the caller
+ * wipes it), checked as PostgreSQL checks ssl_key_file: a regular file the
+ * server's OS user owns, no larger than max_bytes, with none of the mode
+ * bits in forbidden_mode. Records the identity of what it read.
+ */
+static char *
+read_key_file(key_file *file, size_t max_bytes, mode_t forbidden_mode, size_t *length)
+{
+	char	   *content = palloc(max_bytes + 1);
+	struct stat st;
+	ssize_t		got = -1;
+	int			fd = open(*file->path, O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0)
-		refuse_secret_file(psprintf("cannot be read: %m"));
+		refuse_key_file(file, psprintf("cannot be read: %m"));
 	PG_TRY();
 	{
 		if (fstat(fd, &st) != 0)
-			refuse_secret_file(psprintf("cannot be read: %m"));
-		read_secret_file(fd, &st);
+			refuse_key_file(file, psprintf("cannot be read: %m"));
+		if (!S_ISREG(st.st_mode))
+			refuse_key_file(file, "is not a regular file");
+		if (st.st_uid != geteuid())
+			refuse_key_file(file, "is not owned by the server's OS user");
+		if ((st.st_mode & forbidden_mode) != 0)
+			refuse_key_file(file, (forbidden_mode & (S_IRGRP | S_IROTH)) != 0
+							? "is accessible by group or others"
+							: "is writable by group or others");
+		if ((size_t) st.st_size > max_bytes)
+			refuse_key_file(file, psprintf("is larger than %zu bytes", max_bytes));
+		got = read(fd, content, max_bytes + 1);
+		if (got < 0)
+			refuse_key_file(file, psprintf("cannot be read: %m"));
+		if ((size_t) got > max_bytes)
+		{
+			explicit_bzero(content, max_bytes + 1);
+			refuse_key_file(file, "grew while it was read");
+		}
 	}
 	PG_FINALLY();
 	{
 		close(fd);
 	}
 	PG_END_TRY();
-	return secret_file.key;
+
+	content[got] = '\0';
+	*length = (size_t) got;
+	file->device = st.st_dev;
+	file->inode = st.st_ino;
+	file->size = st.st_size;
+	file->modified = st.st_mtim;
+	file->changed = st.st_ctim;
+	file->mode = st.st_mode;
+	return content;
+}
+
+/*
+ * The key in jcv_logout.jwt_secret_file, read again whenever the file is
+ * replaced, rewritten or chmod'ed: rotating the secret needs no reload.
+ * Trailing newlines (echo, editors) are not part of the secret.
+ */
+static jcv_key *
+secret_from_file(void)
+{
+	size_t		length;
+	char	   *secret;
+
+	if (key_file_unchanged(&secret_file))
+		return file_secret_key;
+	jcv_key_free(file_secret_key);
+	file_secret_key = NULL;
+	secret = read_key_file(&secret_file, MAX_SECRET_FILE_BYTES, S_IRWXG | S_IRWXO, &length);
+	while (length > 0 && (secret[length - 1] == '\n' || secret[length - 1] == '\r'))
+		length--;
+	if (length > 0)
+		file_secret_key = jcv_hmac_key_new((const unsigned char *) secret, length);
+	explicit_bzero(secret, MAX_SECRET_FILE_BYTES + 1);
+	pfree(secret);
+	if (length == 0)
+		refuse_key_file(&secret_file, "holds no secret");
+	if (file_secret_key == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
+						errhidestmt(true)));
+	secret_file.read = true;
+	return file_secret_key;
+}
+
+/*
+ * The set in jcv_logout.jwks_file, read again whenever the file changes. A
+ * public set may be readable by others (never writable); one holding a
+ * symmetric key, by no one else.
+ */
+static const jcv_jwks *
+jwks_from_file(void)
+{
+	char		error[JWKS_ERROR_SIZE];
+	size_t		length;
+	char	   *text;
+
+	if (key_file_unchanged(&jwks_file))
+		return file_jwks;
+	jcv_jwks_free(file_jwks);
+	file_jwks = NULL;
+	text = read_key_file(&jwks_file, MAX_JWKS_BYTES, S_IWGRP | S_IWOTH, &length);
+	file_jwks = jcv_jwks_parse(text, error, sizeof(error));
+	explicit_bzero(text, length);
+	pfree(text);
+	if (file_jwks == NULL)
+		refuse_key_file(&jwks_file, psprintf("is not a usable JSON Web Key Set: %s", error));
+	if (jcv_jwks_has_secret_key(file_jwks) && (jwks_file.mode & (S_IRWXG | S_IRWXO)) != 0)
+		refuse_key_file(&jwks_file, "holds a symmetric key and is accessible by group or others");
+	jwks_file.read = true;
+	return file_jwks;
 }
 
 /*
