@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Benchmarks auth_logout against the floors and the usual PL/pgSQL way, in
 one run on one cluster, and writes a markdown report. bench/run.sh calls it
-inside a pg_virtualenv cluster (the PG* variables point at it):
+inside a test/virtualenv.sh cluster (the PG* variables point at it):
 
     /usr/bin/python3 bench/bench.py --mode full|smoke --harness PATH --out FILE
 

@@ -4,9 +4,12 @@
 #   bash bench/run.sh            (= make bench; ~10 minutes)
 #   bash bench/run.sh --smoke    (seconds, timings not judged: what CI runs so
 #                                 the bench does not rot)
-# The extension is installed into bench/build/destdir, which the cluster loads
+# The server is PG_CONFIG's (test/pg_target.sh). On a Debian-managed server
+# the extension is installed into bench/build/destdir, which the cluster loads
 # it from (Debian's extension_destdir): the shared installation, which other
-# builds may replace meanwhile, is never used or touched.
+# builds may replace meanwhile, is never used or touched. Upstream PostgreSQL
+# has no extension_destdir: on a server built from source (say /opt/pg17) the
+# extension is installed into that server's own directories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +22,6 @@ esac
 
 build_dir=$PWD/bench/build
 destdir=$build_dir/destdir
-pg_version=$(pg_config --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 mkdir -p "$build_dir"
 
 # The pure verifier (no postgres.h) and OpenSSL, timed in one process.
@@ -27,9 +29,19 @@ gcc -O2 -Wall -Wextra -Werror -Isrc -o "$build_dir/hs256_stages_bench" \
   bench/hs256_stages_bench.c $(grep -L "#include \"postgres.h\"" src/*.c) -ljansson -lcrypto -lm
 
 [ "$mode" = full ] && bash test/install_deps.sh
+. test/pg_target.sh
 make -s COPT='-Wall -Wextra -Werror'
-rm -rf "$destdir"
-make -s install DESTDIR="$destdir" >/dev/null
+if [ -n "$PG_DEBIAN" ]; then
+  rm -rf "$destdir"
+  make -s install DESTDIR="$destdir" >/dev/null
+  install_options=(-o extension_destdir="$destdir"
+                   -o dynamic_library_path="$destdir/usr/lib/postgresql/$PG_MAJOR/lib:\$libdir")
+  installed_in=$destdir
+else
+  make -s install >/dev/null
+  install_options=()
+  installed_in=$("$PG_CONFIG" --pkglibdir)
+fi
 
 if [ "$mode" = full ]; then
   out=bench/results.md
@@ -40,13 +52,11 @@ fi
 
 # Bulk loading and timing: data in memory, no checkpoints mid-run. Every
 # measured transaction rolls back, so fsync never enters a figure.
-pg_virtualenv \
-  -o extension_destdir="$destdir" \
-  -o dynamic_library_path="$destdir/usr/lib/postgresql/$pg_version/lib:\$libdir" \
+bash test/virtualenv.sh "${install_options[@]}" \
   -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=30min \
   -o maintenance_work_mem=256MB -o fsync=off -o synchronous_commit=off -o jit=off \
   /usr/bin/python3 bench/bench.py --mode "$mode" --harness "$build_dir/hs256_stages_bench" \
-    --destdir "$destdir" --out "$out" --command "bash bench/run.sh${1:+ $1}"
+    --destdir "$installed_in" --out "$out" --command "bash bench/run.sh${1:+ $1}"
 
 [ "$mode" = full ] && echo "results: $out"
 exit 0

@@ -8,13 +8,17 @@ SELECT p.oid::regprocedure AS routine,
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
    AND p.proname NOT IN ('auth_logout', 'auth_session_active', 'auth_require_session')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
+-- and each refused to a plain role (42501; as SQLSTATEs, since PostgreSQL's
+-- wording varies by version)
 CREATE ROLE jcv_plain_admin_user;
 SET ROLE jcv_plain_admin_user;
+\set VERBOSITY sqlstate
 SELECT auth_logout_user('11111111-1111-4111-8111-111111111111');
 SELECT auth_purge_sessions();
 CALL auth_purge_sessions_batched();
 SELECT auth_enable_logout_triggers();
+\set VERBOSITY default
 RESET ROLE;
 DROP ROLE jcv_plain_admin_user;
 
@@ -139,7 +143,9 @@ SET search_path = jcv_planted, pg_catalog, public;
 SELECT now() < now() - interval '1 day' AS planted_operator_in_force;
 CALL auth_purge_sessions_batched('1 day');
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA jcv_planted CASCADE;
+RESET client_min_messages;
 SELECT count(*) AS live_sessions_kept FROM auth.sessions;
 -- alice's two ended sessions came back for the tests that follow
 DELETE FROM auth.audit_log_entries;
@@ -235,9 +241,11 @@ UPDATE auth.users SET encrypted_password = '$2a$10$newhash'
 RESET SESSION AUTHORIZATION;
 SELECT * FROM jcv_test.login_state;
 ROLLBACK;
--- the setting is superuser-only
+-- the setting is superuser-only (42501)
 SET SESSION AUTHORIZATION supabase_auth_admin;
+\set VERBOSITY sqlstate
 SET jcv_logout.auth_admin_role = 'nobody';
+\set VERBOSITY default
 RESET SESSION AUTHORIZATION;
 
 -- Disabled: a password change ends nothing

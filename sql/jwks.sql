@@ -142,12 +142,17 @@ SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS empty_set_and_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS es256_with_empty_set;
 
 -- The set decides who is let in: superusers only, hidden from SHOW ALL
+-- (refusals as SQLSTATEs: PostgreSQL words its own differently by version)
 CREATE ROLE jcv_plain_user;
+GRANT USAGE ON SCHEMA jcv_test TO jcv_plain_user;
 SET ROLE jcv_plain_user;
+\set VERBOSITY sqlstate
 SET jcv_logout.jwks = '{"keys": []}';
-SHOW jcv_logout.jwks;
+\set VERBOSITY default
+SELECT jcv_test.visible_setting('jcv_logout.jwks') AS jwks_shown;
 SELECT count(*) AS jwks_rows_visible FROM pg_settings WHERE name = 'jcv_logout.jwks';
 RESET ROLE;
+REVOKE USAGE ON SCHEMA jcv_test FROM jcv_plain_user;
 DROP ROLE jcv_plain_user;
 SELECT count(*) AS jwks_in_show_all FROM (SELECT * FROM pg_show_all_settings()) s WHERE name = 'jcv_logout.jwks';
 

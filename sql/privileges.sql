@@ -26,12 +26,15 @@ CREATE SCHEMA regress_jcv_plant AUTHORIZATION regress_jcv_attacker;
 -- jcv_logout.jwt_secret_file): no setting, catalog or placeholder holds it,
 -- so a role reads nothing even before the library is loaded; the path it
 -- may see is no secret. What the role sets itself before the library loads
--- is discarded then (only superusers may set these).
+-- is discarded then (only superusers may set these): PostgreSQL warns with
+-- 42501, shown as its SQLSTATE (the wording varies by version).
 SET ROLE regress_jcv_attacker;
 SHOW jcv_logout.jwt_secret_file;
 SET jcv_logout.jwt_secret = 'mine';
 SET jcv_logout.jwt_secret_file = '/tmp/mine';
+\set VERBOSITY sqlstate
 SELECT jcv_test.dry_logout(jcv_test.token('wrong_secret')) AS own_secret_discarded_on_load;
+\set VERBOSITY default
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS file_secret_still_in_force;
 SELECT jcv_test.visible_setting('jcv_logout.jwt_secret') AS secret,
        jcv_test.visible_setting('jcv_logout.jwt_secret_file') AS secret_file;
@@ -52,7 +55,8 @@ RESET ROLE;
 RESET jcv_logout.jwt_secret;
 DROP ROLE regress_jcv_monitor;
 
--- Plain roles cannot set a key, by any route
+-- Plain roles cannot set a key, by any route (each refused with 42501)
+\set VERBOSITY sqlstate
 SET ROLE regress_jcv_attacker;
 SET jcv_logout.jwt_secret = 'mine';
 SET jcv_logout.jwt_secret_file = '/tmp/mine';
@@ -73,6 +77,7 @@ ALTER DATABASE :"DBNAME" SET app.settings.jwt_secret = 'mine';
 RESET app.settings.jwt_secret;
 RESET ROLE;
 ALTER DATABASE :"DBNAME" OWNER TO CURRENT_USER;
+\set VERBOSITY default
 
 -- Nor may a superuser store the secret in a catalog every role reads: an
 -- ERROR, not a warning, and the statement is kept out of the log
@@ -188,7 +193,9 @@ RESET search_path;
 DROP OPERATOR public.= (uuid, uuid);
 DROP FUNCTION public.now();
 DROP FUNCTION public.gen_random_uuid();
+SET client_min_messages = warning;
 DROP SCHEMA regress_jcv_plant CASCADE;
+RESET client_min_messages;
 REVOKE ALL ON SCHEMA jcv_test FROM regress_jcv_attacker;
 REVOKE ALL ON jcv_test.tokens FROM regress_jcv_attacker;
 REVOKE CREATE ON SCHEMA public FROM regress_jcv_attacker;

@@ -118,7 +118,10 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT jcv_test.ping();
 ROLLBACK;
 BEGIN;
 SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff')) AS do_block;
+-- (our error without PL/pgSQL's CONTEXT lines, PostgreSQL's wording)
+\set SHOW_CONTEXT never
 DO $$ BEGIN PERFORM jcv_test.ping(); END $$;
+\set SHOW_CONTEXT errors
 ROLLBACK;
 
 -- The check comes before the statement is planned: planning already runs
@@ -157,7 +160,8 @@ SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111
 SELECT jcv_test.ping();
 ROLLBACK;
 
--- Only a superuser may turn it off; the request's role cannot
+-- Only a superuser may turn it off; the request's role cannot (42501)
+\set VERBOSITY sqlstate
 BEGIN;
 SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000001')) AS as_api_user;
 SET LOCAL jcv_logout.require_session = off;
@@ -166,6 +170,7 @@ BEGIN;
 SET LOCAL ROLE jcv_api_user;
 SELECT set_config('jcv_logout.require_session', 'off', true);
 ROLLBACK;
+\set VERBOSITY default
 
 -- Dropping and re-creating the extension is followed (the function is looked
 -- up again); without the extension there is nothing to check.

@@ -183,10 +183,12 @@ SELECT jcv_test.require_session(jcv_test.claims('11111111-1111-4111-8111-1111111
        auth_session_active(jcv_test.token('alice_s2')) AS alice_s2_active;
 ROLLBACK;
 
--- Settings that decide who is refused are superuser-only
+-- Settings that decide who is refused are superuser-only (42501)
 CREATE ROLE jcv_plain_user LOGIN;
 SET ROLE jcv_plain_user;
+\set VERBOSITY sqlstate
 SET jcv_logout.idle_timeout = 0;
+\set VERBOSITY default
 RESET ROLE;
 
 -- Grants. Installed here without Supabase's roles: PUBLIC may call.

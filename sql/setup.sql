@@ -15,13 +15,15 @@ CREATE SCHEMA jcv_test;
 \set ECHO all
 
 CREATE EXTENSION jcv_logout;
-\dx jcv_logout
+SELECT e.extname, e.extversion, e.extnamespace::regnamespace AS schema,
+       obj_description(e.oid, 'pg_extension') AS description
+  FROM pg_extension e WHERE e.extname = 'jcv_logout';
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
        p.proconfig, p.provolatile, p.proparallel, p.proisstrict,
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_call
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- The key every later test uses (tokens are minted with Supabase's dev
 -- secret), in a file only the server's OS user can read, as the README says.

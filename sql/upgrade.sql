@@ -15,9 +15,11 @@ SELECT p.oid::regprocedure::text AS routine, p.prokind, p.prorettype::regtype AS
                   AND d.deptype = 'e' AND d.classid = 'pg_proc'::regclass
   JOIN pg_proc p ON p.oid = d.objid
  WHERE e.extname = 'jcv_logout';
--- Every member, whatever its kind
+-- Every member, whatever its kind: its catalog and identity (machine
+-- names, not pg_describe_object's wording, which PostgreSQL may change)
 CREATE VIEW pg_temp.extension_members AS
-SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS member
+SELECT d.classid::regclass AS catalog,
+       (pg_identify_object(d.classid, d.objid, d.objsubid)).identity AS member
   FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
  WHERE e.extname = 'jcv_logout' AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e';
 
@@ -45,7 +47,7 @@ SELECT auth_enable_logout_triggers();
 DROP EXTENSION jcv_logout;
 CREATE EXTENSION jcv_logout;
 SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
-SELECT * FROM pg_temp.extension_members ORDER BY 1;
+SELECT * FROM pg_temp.extension_members ORDER BY member;
 
 -- The differences, both ways: none
 (SELECT 'only after update' AS side, * FROM pg_temp.updated_routines

@@ -88,14 +88,19 @@ SELECT jcv_test.dry_logout(jcv_test.token('alice_s2')) AS session_past_timebox;
 RESET jcv_logout.session_timebox;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s2')) AS no_timebox;
 
--- Settings that decide who is let in are not for ordinary roles
+-- Settings that decide who is let in are not for ordinary roles (refusals
+-- as SQLSTATEs, 42501: PostgreSQL words its own differently by version)
 CREATE ROLE jcv_plain_user;
+GRANT USAGE ON SCHEMA jcv_test TO jcv_plain_user;
 SET ROLE jcv_plain_user;
+\set VERBOSITY sqlstate
 SET jcv_logout.leeway = 2000000000;
 SET jcv_logout.audience = '';
 SET jcv_logout.jwt_secret = 'mine';
-SHOW jcv_logout.jwt_secret;
+\set VERBOSITY default
+SELECT jcv_test.visible_setting('jcv_logout.jwt_secret') AS secret_shown;
 SELECT count(*) AS secret_rows_visible FROM pg_settings WHERE name = 'jcv_logout.jwt_secret';
 RESET ROLE;
+REVOKE USAGE ON SCHEMA jcv_test FROM jcv_plain_user;
 DROP ROLE jcv_plain_user;
 SELECT count(*) AS secret_in_show_all FROM (SELECT * FROM pg_show_all_settings()) s WHERE name = 'jcv_logout.jwt_secret';

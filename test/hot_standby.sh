@@ -6,13 +6,14 @@
 #   bash test/hot_standby.sh   (the extension installed; starts its own clusters)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. test/pg_target.sh
 
 if [ "${1:-}" != --inside-cluster ]; then
   exec bash test/virtualenv.sh bash "$0" --inside-cluster
 fi
 
 WAIT_SECONDS=${WAIT_SECONDS:-60}
-bindir=$(pg_config --bindir)
+bindir=$PG_BINDIR
 standby=$(mktemp -d /tmp/jcv_standby.XXXXXX)
 chown postgres: "$standby"
 chmod 700 "$standby"

@@ -2,10 +2,10 @@
 """Shows that jcv_logout never writes a token or the secret to the server
 log, at the most verbose levels, errors included.
 
-Run inside pg_virtualenv after `make installcheck` (it uses the fixture
+Run inside a test cluster after `make installcheck` (it uses the fixture
 database the isolation suite left, isolation_regression):
 
-    pg_virtualenv sh -c 'make installcheck && /usr/bin/python3 test/log_secrets.py'
+    bash test/virtualenv.sh sh -c 'make installcheck && /usr/bin/python3 test/log_secrets.py'
 
 Every token of test/tokens.sql goes through auth_logout as a bind
 parameter (psycopg 3 sends parameters apart from the statement, as PostgREST
@@ -15,7 +15,7 @@ with log_parameter_max_length = 0. Then the log written meanwhile is
 searched for every token, every signature and the secret. A last check
 shows why log_parameter_max_length matters: at its default (-1) PostgreSQL
 itself logs bind parameters with log_statement = all. Set JCV_SERVER_LOG
-to the log file when not under pg_virtualenv.
+to the log file when not under test/virtualenv.sh.
 """
 import json
 import pathlib

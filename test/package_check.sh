@@ -1,10 +1,20 @@
 #!/bin/bash
-# Builds the Debian package (postgresql-15-jcv-logout) from the tracked files,
+# Builds the Debian package (postgresql-N-jcv-logout for each server version
+# postgresql-common manages, the pg_buildext way) from the tracked files,
 # installs the .deb, and runs the regression suite against the installed
 # package in a clean throwaway cluster (pg_buildext installcheck). Removes the
 # package afterwards. Prints pg_regress's per-test lines for test/run_all.sh.
+# A server PG_CONFIG names outside Debian's (built from source) has no
+# package to build: the suite then says it is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. test/pg_target.sh
+
+if [ -z "$PG_DEBIAN" ]; then
+  echo "debian package ... skipped (PostgreSQL $PG_MAJOR at $PG_BINDIR is not managed by" \
+    "Debian's postgresql-common: pg_buildext builds only for its supported-versions)"
+  exit 0
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -5,7 +5,7 @@ rules. PostgREST itself cannot be installed here; this is the next best
 thing: the same statements, in the same order, with the same bind
 parameters (psycopg 3 binds on the server, as hasql does).
 
-    pg_virtualenv /usr/bin/python3 test/postgrest_replay.py [--transcript FILE]
+    bash test/virtualenv.sh /usr/bin/python3 test/postgrest_replay.py [--transcript FILE]
 
 Per request, as PostgREST v12 (src/PostgREST/Query.hs, Query/SqlFragment.hs,
 Query/QueryBuilder.hs, Query/Statements.hs, hasql-transaction):

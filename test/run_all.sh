@@ -1,20 +1,30 @@
 #!/bin/bash
 # Runs every test suite of jcv_logout against real, throwaway PostgreSQL
-# clusters (pg_virtualenv) and ends with "N passed, N failed".
+# clusters and ends with "N passed, N failed" (", N skipped" when a suite
+# cannot run against that server).
 #   bash test/run_all.sh        (as root on Debian 12; installs what it needs)
+#   PG_CONFIG=/opt/pg17/bin/pg_config bash test/run_all.sh
+# The server is PG_CONFIG's, as for any PGXS extension (test/pg_target.sh):
+# by default Debian 12's PostgreSQL 15, whose clusters pg_virtualenv makes;
+# an installation built from source gets clusters from its own initdb and
+# pg_ctl (test/virtualenv.sh).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash test/install_deps.sh || exit 1
+. test/pg_target.sh
+echo "server: $("$PG_CONFIG" --version) ($PG_CONFIG${PG_DEBIAN:+, Debian-managed})"
 
 passed=0
 failed=0
+skipped=0
 
 # run_suite NAME COMMAND...: runs a suite, shows its output, and counts its
-# "… ... ok" / "… ... FAILED" result lines. A suite that exits non-zero
-# without reporting a failed case counts as one failure of its own.
+# "… ... ok" / "… ... FAILED" / "… ... skipped (why)" result lines. A suite
+# that exits non-zero without reporting a failed case counts as one failure
+# of its own. A skipped suite counts neither as passed nor as failed.
 run_suite() {
-  local name=$1 log rc p f
+  local name=$1 log rc p f s
   shift
   log=$(mktemp)
   "$@" >"$log" 2>&1
@@ -22,21 +32,25 @@ run_suite() {
   cat "$log"
   p=$(grep -Ec ' \.\.\. ok( |$)' "$log")
   f=$(grep -Ec ' \.\.\. (FAILED|failed)( |$)' "$log")
+  s=$(grep -Ec ' \.\.\. skipped( |$)' "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     echo "$name exited with status $rc ... FAILED"
     f=1
   fi
   passed=$((passed + p))
   failed=$((failed + f))
+  skipped=$((skipped + s))
+  echo "== $name: $p passed, $f failed$([ "$s" -gt 0 ] && echo ", $s skipped")"
   rm -f "$log"
 }
 
 # pg_regress and pg_isolation_regress (ISOLATION) through a throwaway
-# cluster; every test listed in REGRESS and ISOLATION must report.
+# cluster; every test listed in REGRESS and ISOLATION must report (their
+# result lines as "name ... ok|FAILED" whatever the version prints).
 regression_suite() {
   local log expected ran
   log=$(mktemp)
-  bash test/virtualenv.sh make installcheck >"$log" 2>&1
+  bash test/virtualenv.sh make installcheck 2>&1 | pg_regress_lines >"$log"
   cat "$log"
   for diffs in regression.diffs output_iso/regression.diffs; do
     [ -s "$diffs" ] && head -n 300 "$diffs"
@@ -60,7 +74,8 @@ tokens_reproducible() {
   fi
 }
 
-# The Debian package first: it installs, tests and removes itself.
+# The Debian package first: it installs, tests and removes itself (Debian's
+# servers only: pg_buildext builds for the versions postgresql-common manages).
 run_suite "debian package" bash test/package_check.sh
 
 make -s clean
@@ -105,12 +120,15 @@ fi
 # The session check on a streaming replica (PostgREST read replicas).
 run_suite "hot standby" bash test/hot_standby.sh
 
-# The session purge as pg_cron runs it, on a cluster with pg_cron preloaded.
+# The session purge as pg_cron runs it, on a cluster with pg_cron preloaded
+# (where pg_cron is installed for that server).
 run_suite "pg_cron purge" bash test/pg_cron_purge.sh
 
 # Supabase Auth's traffic and ours for a minute, then through crashes, on a
 # primary and a hot standby of its own: one line per invariant, no timing judged.
 run_suite "soak" bash test/soak.sh
 
-echo "$passed passed, $failed failed"
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary+=", $skipped skipped"
+echo "$summary"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

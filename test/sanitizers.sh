@@ -3,8 +3,9 @@
 # under a memory checker, on a throwaway cluster, and prints
 # "<checker>_<suite> ... ok|FAILED" lines.
 #   flock /tmp/jcv_logout.install.lock bash test/sanitizers.sh [valgrind|asan]
-# As root on Debian 12, under the install lock: it installs the build it
-# needs and puts the normal one back when it ends.
+# As root, under the install lock: it installs the build it needs into
+# PG_CONFIG's server (test/pg_target.sh) and puts the normal one back when it
+# ends.
 #
 # valgrind (default, what CI runs, ~25 s): the postmaster runs under
 # memcheck, which follows every forked backend (one log per process); any
@@ -20,10 +21,11 @@
 # runtime has initialised. The mode fails after 60 s with that message; the
 # pure code runs under ASan/UBSan in test/unit/run.sh and fuzz/run.sh.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+. test/pg_target.sh
 
 what=${1:-valgrind}
-bindir=$(pg_config --bindir)
+bindir=$PG_BINDIR
 work=$(mktemp -d)
 chown postgres: "$work"
 port=$((55000 + RANDOM % 1000))
@@ -60,7 +62,7 @@ run_suites() {  # run_suites <label> <make installcheck arguments...>
   local label=$1 out
   shift
   out="$work/$label.out"
-  PGHOST="$work" PGPORT="$port" PGUSER=postgres make installcheck "$@" > "$out" 2>&1
+  PGHOST="$work" PGPORT="$port" PGUSER=postgres make installcheck "$@" 2>&1 | pg_regress_lines > "$out"
   grep -E '^(test | +)?[a-z0-9_]+ +\.\.\. (ok|FAILED|failed)' "$out" |
     sed -E "s/^(test | +)?([a-z0-9_]+) +\.\.\. (ok|FAILED|failed).*/${label}_\2 ... \3/"
   if grep -Eq '\.\.\. (FAILED|failed)' "$out"; then

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "support"))
-from server_log import cluster, log_since, server_log  # noqa: E402
+from server_log import log_since, restart, server_log  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATABASE = "security_review"
@@ -57,11 +57,6 @@ def admin(statements):
         conn.execute("LOAD 'jcv_logout'")
         for statement in statements:
             conn.execute(statement)
-
-
-def restart():
-    version, name, _, _ = cluster()
-    subprocess.run(["pg_ctlcluster", version, name, "restart"], check=True)
 
 
 def reload_and_wait(setting, expected):
