@@ -8,11 +8,11 @@
 #   select uid + valid   user_id = (select auth.uid()) AND (select auth_session_valid())
 # plus the mixed "select uid + valid" (a per-row call beside the cheap form).
 # Timed inside the server (clock_timestamp around each read, no client in the
-# way), rounds alternating the policies; prints a markdown table: each
-# policy's time, and against the same policy without auth_session_valid() in
-# the same round (paired, so load that changes between rounds cancels out).
+# way), each round reading every table once in turn; prints a markdown table:
+# each policy's time, and against the same policy without auth_session_valid()
+# in the same round (paired, so drift in the machine's speed cancels out).
 # The extension must be installed first:
-#   bash bench/session_valid_policy.sh          (ROUNDS, READS per round)
+#   bash bench/session_valid_policy.sh          (ROUNDS, default 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +20,7 @@ if [ "${1:-}" != --inside-cluster ]; then
   exec bash test/virtualenv.sh bash "$0" --inside-cluster
 fi
 
-rounds=${ROUNDS:-15}
-reads=${READS:-200}
+rounds=${ROUNDS:-2000}
 rows_per_user=10000
 
 psql -Xq -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -58,44 +57,64 @@ SELECT bench.make_table('select_uid', 'user_id = (select auth.uid())');
 SELECT bench.make_table('select_uid_valid', 'user_id = (select auth.uid()) AND (select auth_session_valid())');
 SELECT bench.make_table('select_uid_plain_valid', 'user_id = (select auth.uid()) AND auth_session_valid()');
 
--- milliseconds of each of n reads of all the table's visible rows
-CREATE FUNCTION bench.read_times(name text, n int) RETURNS SETOF float8 LANGUAGE plpgsql AS \$\$
+-- One read of a table's visible rows, a static statement (planned once and
+-- kept, as PostgREST's prepared statements are): what the read costs, not
+-- its planning.
+CREATE FUNCTION bench.read_once(name text) RETURNS bigint LANGUAGE plpgsql AS \$\$
+DECLARE
+  seen bigint;
+BEGIN
+  CASE name
+    WHEN 'uid' THEN SELECT count(title) INTO seen FROM bench.uid;
+    WHEN 'uid_valid' THEN SELECT count(title) INTO seen FROM bench.uid_valid;
+    WHEN 'select_uid' THEN SELECT count(title) INTO seen FROM bench.select_uid;
+    WHEN 'select_uid_valid' THEN SELECT count(title) INTO seen FROM bench.select_uid_valid;
+    WHEN 'select_uid_plain_valid' THEN SELECT count(title) INTO seen FROM bench.select_uid_plain_valid;
+  END CASE;
+  RETURN seen;
+END \$\$;
+
+-- n rounds; in each, one read of every table, in turn (so that drift in the
+-- machine's speed falls on every policy alike): milliseconds per read
+CREATE FUNCTION bench.read_times(names text[], n int)
+RETURNS TABLE (round int, name text, ms float8) LANGUAGE plpgsql AS \$\$
 DECLARE
   started timestamptz;
   seen bigint;
 BEGIN
   FOR i IN 1..n LOOP
-    started := clock_timestamp();
-    EXECUTE format('SELECT count(title) FROM bench.%I', name) INTO seen;
-    IF seen <> $rows_per_user THEN
-      RAISE EXCEPTION '% saw % rows', name, seen;
-    END IF;
-    RETURN NEXT extract(epoch FROM clock_timestamp() - started) * 1000;
+    FOREACH name IN ARRAY names LOOP
+      started := clock_timestamp();
+      seen := bench.read_once(name);
+      IF seen <> $rows_per_user THEN
+        RAISE EXCEPTION '% saw % rows', name, seen;
+      END IF;
+      round := i;
+      ms := extract(epoch FROM clock_timestamp() - started) * 1000;
+      RETURN NEXT;
+    END LOOP;
   END LOOP;
 END \$\$;
-GRANT EXECUTE ON FUNCTION bench.read_times(text, int) TO authenticated;
+GRANT EXECUTE ON FUNCTION bench.read_times(text[], int), bench.read_once(text) TO authenticated;
 CREATE TABLE bench.timings (round int, name text, ms float8);
 SQL
 
-/usr/bin/python3 - "$rounds" "$reads" <<'PY'
+/usr/bin/python3 - "$rounds" <<'PY'
 import sys, psycopg
-rounds, reads = int(sys.argv[1]), int(sys.argv[2])
+rounds = int(sys.argv[1])
 names = ["uid", "uid_valid", "select_uid", "select_uid_valid", "select_uid_plain_valid"]
 claims = ('{"aud":"authenticated","role":"authenticated",'
           '"sub":"11111111-1111-4111-8111-111111111111",'
           '"session_id":"aaaaaaaa-0000-4000-8000-000000000001"}')
-with psycopg.connect(autocommit=True) as conn:
-    for round_number in range(1, rounds + 1):
-        for name in names:
-            with psycopg.connect() as reader:
-                reader.execute("SELECT set_config('request.jwt.claims', %s, true)", [claims])
-                reader.execute("SET LOCAL ROLE authenticated")
-                reader.execute("SELECT count(*) FROM bench.read_times(%s, 3)", [name])  # warm
-                times = [row[0] for row in reader.execute(
-                    "SELECT * FROM bench.read_times(%s, %s)", [name, reads]).fetchall()]
-                reader.rollback()
-            conn.execute("INSERT INTO bench.timings SELECT %s, %s, unnest(%s::float8[])",
-                         [round_number, name, times])
+with psycopg.connect() as conn:
+    conn.execute("SELECT set_config('request.jwt.claims', %s, true)", [claims])
+    conn.execute("SET LOCAL ROLE authenticated")
+    conn.execute("SELECT count(*) FROM bench.read_times(%s, 3)", [names])  # warm
+    rows = conn.execute("SELECT * FROM bench.read_times(%s, %s)", [names, rounds]).fetchall()
+    conn.execute("RESET ROLE")
+    with conn.cursor().copy("COPY bench.timings (round, name, ms) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 PY
 
 psql -XAt -F ' | ' <<'SQL'
@@ -116,9 +135,10 @@ WITH per_round AS (
  summary AS (
   SELECT name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) AS ratio,
-         min(ratio) AS low, max(ratio) AS high
+         percentile_cont(0.1) WITHIN GROUP (ORDER BY ratio) AS low,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY ratio) AS high
     FROM ratios GROUP BY name)
-SELECT '| policy | ms per read (median of rounds) | against the same policy without auth_session_valid(): median of paired rounds (lowest, highest) |'
+SELECT '| policy | ms per read (median) | against the same policy without auth_session_valid(): median of paired rounds (10th, 90th percentile) |'
 UNION ALL SELECT '|---|---:|---:|'
 UNION ALL
 (SELECT format('| %s | %s | %s |', b.label, round(m.ms::numeric, 3),
