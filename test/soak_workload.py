@@ -252,6 +252,20 @@ class Client:
         return lambda: self.conns["look"].execute(
             "SELECT EXISTS (SELECT FROM auth.sessions WHERE id = %s)", [session_id]).fetchone()[0]
 
+    def token_to_use(self, kind, live):
+        """(session, token, claims): a fresh token of a live session, or a dead
+        token (session None); None, counted, when no live session is left."""
+        if not live:
+            token, claims = self.dead_token()
+            return None, token, claims
+        picked = self.pick_session()
+        if picked is None:
+            self.count(kind, "no session left")
+            return None
+        session, user, email = picked
+        token, claims = mint(user, session, email)
+        return session, token, claims
+
     def dead_token(self):
         """A token whose session this client logged out, else one of a
         session that never existed."""
@@ -372,15 +386,10 @@ class Client:
 
     def op_session_active(self, kind):
         live = self.rng.random() < 0.5
-        if live:
-            picked = self.pick_session()
-            if picked is None:
-                return self.count(kind, "no session left")
-            session, user, email = picked
-            token, _ = mint(user, session, email)
-        else:
-            token, claims = self.dead_token()
-            session = None
+        picked = self.token_to_use(kind, live)
+        if picked is None:
+            return
+        session, token, _ = picked
         conn = self.conns["sql"]
         self.mark(conn, kind)
         try:
@@ -400,15 +409,10 @@ class Client:
 
     def op_rest(self, kind):
         live = kind == "rest_live"
-        if live:
-            picked = self.pick_session()
-            if picked is None:
-                return self.count(kind, "no session left")
-            session, user, email = picked
-            token, claims = mint(user, session, email)
-        else:
-            token, claims = self.dead_token()
-            session = None
+        picked = self.token_to_use(kind, live)
+        if picked is None:
+            return
+        session, token, claims = picked
         row, error, _, _ = self.rest(kind, "ping", claims, token, method="GET")
         if error is None:
             self.count(kind, "200", expected=live, detail="a dead token got through")
@@ -418,15 +422,10 @@ class Client:
 
     def op_rls_read(self, kind):
         live = self.rng.random() < 0.5
-        if live:
-            picked = self.pick_session()
-            if picked is None:
-                return self.count(kind, "no session left")
-            session, user, email = picked
-            _, claims = mint(user, session, email)
-        else:
-            _, claims = self.dead_token()
-            session = None
+        picked = self.token_to_use(kind, live)
+        if picked is None:
+            return
+        session, _, claims = picked
         conn = self.conns["sql"]
         self.mark(conn, kind)
         try:
