@@ -75,6 +75,7 @@ static jwks_cache_entry jwks_cache[JWKS_CACHE_SIZE];
 /* The set for the current value, valid while current_jwks_valid. */
 static jcv_jwks *current_jwks = NULL;
 static bool current_jwks_valid = false;
+static bool current_jwks_has_secret = false;
 
 /* jwt_secret (or app.settings.jwt_secret) as an HMAC key, rebuilt on change. */
 static jcv_key *secret_key = NULL;
@@ -125,6 +126,13 @@ static jcv_jwks *file_jwks = NULL;
  * placeholder.
  */
 static bool loaded_at_server_start = false;
+
+/*
+ * The records of the two secret settings, found once when defined (the
+ * per-call check reads their source without a lookup by name).
+ */
+static struct config_generic *secret_record = NULL;
+static struct config_generic *jwks_record = NULL;
 
 /* GUC variables */
 static char *jwt_secret = NULL;
@@ -362,6 +370,8 @@ jcv_define_settings(void)
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("jcv_logout");
+	secret_record = jcv_find_setting(SECRET_SETTING);
+	jwks_record = jcv_find_setting(JWKS_SETTING);
 
 	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
 	{
@@ -508,11 +518,9 @@ assign_jwks(const char *newval pg_attribute_unused(), void *extra pg_attribute_u
  * loaded at server start. A superuser's own SET reaches no other backend.
  */
 static void
-refuse_if_placeholder_elsewhere(const char *name, const char *what)
+refuse_if_placeholder_elsewhere(const struct config_generic *record, const char *what)
 {
-	struct config_generic *record = jcv_find_setting(name);
-
-	if (!loaded_at_server_start && record != NULL && record->source < PGC_S_CLIENT)
+	if (!loaded_at_server_start && record->source < PGC_S_CLIENT)
 		jcv_raise(JCV_AUTH_STORE_FAILED,
 				  psprintf("%s is not used: jcv_logout is not in shared_preload_libraries", what),
 				  "Until the library is loaded, every role can read the setting. " USE_FILE_HINT,
@@ -540,9 +548,10 @@ configured_jwks(void)
 			jcv_raise(JCV_AUTH_STORE_FAILED, "jcv_logout.jwks is not a usable JSON Web Key Set",
 					  NULL, error);
 		current_jwks_valid = true;
+		current_jwks_has_secret = jcv_jwks_has_secret_key(current_jwks);
 	}
-	if (jcv_jwks_has_secret_key(current_jwks))
-		refuse_if_placeholder_elsewhere(JWKS_SETTING, JWKS_SETTING " with a symmetric key");
+	if (current_jwks_has_secret)
+		refuse_if_placeholder_elsewhere(jwks_record, JWKS_SETTING " with a symmetric key");
 	return current_jwks;
 }
 
@@ -706,7 +715,7 @@ configured_secret(void)
 	if (jwt_secret_file != NULL && jwt_secret_file[0] != '\0')
 		return secret_from_file();
 	if (secret != NULL && secret[0] != '\0')
-		refuse_if_placeholder_elsewhere(SECRET_SETTING, SECRET_SETTING);
+		refuse_if_placeholder_elsewhere(secret_record, SECRET_SETTING);
 	else
 		secret = trusted_supabase_secret();
 	secret_len = secret ? strlen(secret) : 0;
