@@ -15,6 +15,7 @@ OBJS = \
 	src/session_validity.o \
 	src/payload.o \
 	src/logout.o \
+	src/session_cache.o \
 	src/session_check.o \
 	src/session_valid.o \
 	src/require_session_hook.o \
@@ -25,8 +26,9 @@ EXTENSION = jcv_logout
 # Released scripts are frozen; each version arrives as an upgrade script, and
 # the fresh install script of the current one is built from them all, so
 # there is no copy to keep in step.
-DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql
-DATA_built = jcv_logout--1.2.sql
+DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
+	jcv_logout--1.2--1.3.sql
+DATA_built = jcv_logout--1.3.sql
 PGFILEDESC = "jcv_logout - server-side logout for Supabase Auth"
 
 PG_CONFIG ?= pg_config
@@ -64,9 +66,10 @@ objdir:
 	@mkdir -p src
 .PHONY: objdir print-regress
 
-jcv_logout--1.2.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql
-	{ echo '/* jcv_logout--1.2.sql: built by the Makefile from $(notdir $^); do not edit */'; \
-	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(word 2,$^) $(word 3,$^); } > $@
+jcv_logout--1.3.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
+		jcv_logout--1.2--1.3.sql
+	{ echo '/* jcv_logout--1.3.sql: built by the Makefile from $(notdir $^); do not edit */'; \
+	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(wordlist 2,4,$^); } > $@
 
 print-regress:
 	@echo $(REGRESS) $(ISOLATION)

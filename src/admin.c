@@ -4,7 +4,7 @@
  *	  lifecycle rules: auth_logout_user, auth_logout_session, the idle and
  *	  expired session purge, and the opt-in trigger on auth.users that ends
  *	  every session of a user whose password changes, who is banned or who is
- *	  soft-deleted.
+ *	  soft-deleted; and the trigger on auth.sessions the session cache needs.
  *
  * Lock order, as in logout.c: a user's sessions are locked FOR UPDATE in id
  * order before anything is deleted. The purge never waits for a row lock on
@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
@@ -35,6 +36,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -43,6 +45,7 @@
 #include "errors.h"
 #include "payload.h"
 #include "logout.h"
+#include "session_cache.h"
 #include "session_validity.h"
 #include "settings.h"
 #include "spi_statement.h"
@@ -54,6 +57,8 @@ PG_FUNCTION_INFO_V1(auth_purge_sessions_batched);
 PG_FUNCTION_INFO_V1(auth_enable_logout_triggers);
 PG_FUNCTION_INFO_V1(auth_disable_logout_triggers);
 PG_FUNCTION_INFO_V1(jcv_logout_user_changed);
+PG_FUNCTION_INFO_V1(auth_enable_session_cache);
+PG_FUNCTION_INFO_V1(auth_disable_session_cache);
 
 #define EXTENSION_NAME "jcv_logout"
 #define LOGOUT_TRIGGER_NAME "jcv_logout_on_user_change"
@@ -412,17 +417,17 @@ auth_purge_sessions_batched(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* auth.users, or SUPABASE_ERROR when Supabase Auth's schema is missing. */
+/* auth.<table>, or SUPABASE_ERROR when Supabase Auth's schema is missing. */
 static Oid
-auth_users_relation(void)
+auth_relation(const char *table)
 {
-	Oid			relid = RangeVarGetRelid(makeRangeVar("auth", "users", -1), NoLock, true);
+	Oid			relid = RangeVarGetRelid(makeRangeVar("auth", (char *) table, -1), NoLock, true);
 
 	if (!OidIsValid(relid))
 		jcv_raise(JCV_AUTH_STORE_FAILED,
 				  "the auth schema is missing or is not Supabase Auth's",
 				  "Install Supabase Auth (GoTrue) and run its migrations in this database.",
-				  "auth.users does not exist");
+				  psprintf("auth.%s does not exist", table));
 	/* CREATE/DROP TRIGGER's own lock, taken first so the check below holds. */
 	LockRelationOid(relid, ShareRowExclusiveLock);
 	return relid;
@@ -439,38 +444,52 @@ run_ddl(const char *sql)
 }
 
 /*
+ * Creates a trigger of ours on auth.<table> and makes it depend on the
+ * extension, so DROP EXTENSION removes it (a trigger cannot be an extension
+ * member). The function lives in the extension's schema, as the caller.
+ */
+static void
+create_trigger(Oid relid, const char *name, const char *definition, const char *function,
+			   Oid caller)
+{
+	ObjectAddress trigger;
+	ObjectAddress extension;
+
+	jcv_spi_connect();
+	run_ddl(psprintf("CREATE TRIGGER %s %s EXECUTE FUNCTION %s()", name, definition,
+					 quote_qualified_identifier(get_namespace_name(get_func_namespace(caller)),
+												function)));
+	SPI_finish();
+
+	ObjectAddressSet(trigger, TriggerRelationId, get_trigger_oid(relid, name, false));
+	ObjectAddressSet(extension, ExtensionRelationId, get_extension_oid(EXTENSION_NAME, false));
+	recordDependencyOn(&trigger, &extension, DEPENDENCY_AUTO);
+}
+
+static void
+drop_trigger(const char *name, const char *table)
+{
+	jcv_spi_connect();
+	run_ddl(psprintf("DROP TRIGGER %s ON auth.%s", name, table));
+	SPI_finish();
+}
+
+/*
  * auth_enable_logout_triggers(): creates the trigger on auth.users that
- * ends a user's sessions (jcv_logout_user_changed) and makes it depend on
- * the extension, so DROP EXTENSION removes it (a trigger cannot be an
- * extension member). Returns false when it is already there.
+ * ends a user's sessions (jcv_logout_user_changed). Returns false when it
+ * is already there.
  */
 Datum
 auth_enable_logout_triggers(PG_FUNCTION_ARGS)
 {
-	Oid			users = auth_users_relation();
-	char	   *trigger_function;
-	ObjectAddress trigger;
-	ObjectAddress extension;
+	Oid			users = auth_relation("users");
 
 	if (OidIsValid(get_trigger_oid(users, LOGOUT_TRIGGER_NAME, true)))
 		PG_RETURN_BOOL(false);
-
-	/* The trigger function lives in the extension's schema, as this one. */
-	trigger_function = quote_qualified_identifier(
-		get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)),
-		LOGOUT_TRIGGER_FUNCTION);
-
-	jcv_spi_connect();
-	run_ddl(psprintf("CREATE TRIGGER " LOGOUT_TRIGGER_NAME
-					 " AFTER UPDATE OF encrypted_password, banned_until, deleted_at"
-					 " ON auth.users FOR EACH ROW EXECUTE FUNCTION %s()",
-					 trigger_function));
-	SPI_finish();
-
-	ObjectAddressSet(trigger, TriggerRelationId,
-					 get_trigger_oid(users, LOGOUT_TRIGGER_NAME, false));
-	ObjectAddressSet(extension, ExtensionRelationId, get_extension_oid(EXTENSION_NAME, false));
-	recordDependencyOn(&trigger, &extension, DEPENDENCY_AUTO);
+	create_trigger(users, LOGOUT_TRIGGER_NAME,
+				   "AFTER UPDATE OF encrypted_password, banned_until, deleted_at"
+				   " ON auth.users FOR EACH ROW", LOGOUT_TRIGGER_FUNCTION,
+				   fcinfo->flinfo->fn_oid);
 	PG_RETURN_BOOL(true);
 }
 
@@ -478,14 +497,58 @@ auth_enable_logout_triggers(PG_FUNCTION_ARGS)
 Datum
 auth_disable_logout_triggers(PG_FUNCTION_ARGS)
 {
-	Oid			users = auth_users_relation();
+	Oid			users = auth_relation("users");
 
 	if (!OidIsValid(get_trigger_oid(users, LOGOUT_TRIGGER_NAME, true)))
 		PG_RETURN_BOOL(false);
+	drop_trigger(LOGOUT_TRIGGER_NAME, "users");
+	PG_RETURN_BOOL(true);
+}
 
+/*
+ * auth_enable_session_cache(): creates the trigger through which every
+ * change that can end a session reaches the session cache
+ * (src/session_cache.c), enabled ALWAYS so that replication roles fire it
+ * too. Returns false when it is already there as created.
+ */
+Datum
+auth_enable_session_cache(PG_FUNCTION_ARGS)
+{
+	Oid			sessions = auth_relation("sessions");
+	Oid			existing = get_trigger_oid(sessions, JCV_SESSION_CHANGE_TRIGGER, true);
+
+	if (OidIsValid(existing))
+	{
+		Relation	rel = table_open(sessions, NoLock);
+		bool		always = false;
+
+		for (int i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+			if (rel->trigdesc->triggers[i].tgoid == existing)
+				always = rel->trigdesc->triggers[i].tgenabled == TRIGGER_FIRES_ALWAYS;
+		table_close(rel, NoLock);
+		if (always)
+			PG_RETURN_BOOL(false);
+		/* disabled, or another trigger of that name: made again as ours */
+		drop_trigger(JCV_SESSION_CHANGE_TRIGGER, "sessions");
+	}
+	create_trigger(sessions, JCV_SESSION_CHANGE_TRIGGER,
+				   "AFTER UPDATE OR DELETE ON auth.sessions FOR EACH ROW",
+				   JCV_SESSION_CHANGE_TRIGGER, fcinfo->flinfo->fn_oid);
 	jcv_spi_connect();
-	run_ddl("DROP TRIGGER " LOGOUT_TRIGGER_NAME " ON auth.users");
+	run_ddl("ALTER TABLE auth.sessions ENABLE ALWAYS TRIGGER " JCV_SESSION_CHANGE_TRIGGER);
 	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+/* auth_disable_session_cache(): drops the trigger; false when there was none. */
+Datum
+auth_disable_session_cache(PG_FUNCTION_ARGS)
+{
+	Oid			sessions = auth_relation("sessions");
+
+	if (!OidIsValid(get_trigger_oid(sessions, JCV_SESSION_CHANGE_TRIGGER, true)))
+		PG_RETURN_BOOL(false);
+	drop_trigger(JCV_SESSION_CHANGE_TRIGGER, "sessions");
 	PG_RETURN_BOOL(true);
 }
 

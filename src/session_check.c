@@ -8,10 +8,13 @@
  *
  *	  The lookup probes auth.sessions' primary key directly (no SPI, no
  *	  executor: their start-up was most of the cost per request); what it
- *	  needs of the table's shape is looked up once and kept until the table
- *	  or its schema changes. A table not shaped as expected, with row level
- *	  security or not readable goes through the saved SPI statement instead,
- *	  which reports it as before.
+ *	  needs of the table (shape, its owner's right to read it without row
+ *	  level security, the change trigger) is looked up once and kept until
+ *	  the table, its schema or a role changes. Sessions found alive are kept
+ *	  too where that is safe (src/session_cache.c), so a request whose
+ *	  session was checked before reads no index. A table not shaped as
+ *	  expected, with row level security or not readable goes through the
+ *	  saved SPI statement instead, which reports it as before.
  */
 #include "postgres.h"
 
@@ -23,6 +26,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -47,6 +53,7 @@
 #include "caller_token.h"
 #include "errors.h"
 #include "request_claims.h"
+#include "session_cache.h"
 #include "session_check.h"
 #include "session_validity.h"
 #include "spi_statement.h"
@@ -80,32 +87,88 @@ static const char *const probe_column_names[PROBE_COLUMN_COUNT] = {
 };
 
 /*
- * What the probe needs of auth.sessions, kept while the table and its schema
- * stay as they are (relcache and pg_namespace invalidations clear it).
- * index_id is InvalidOid when the table's shape does not fit the probe.
+ * What the probe needs of auth.sessions, kept while the table, its schema,
+ * the roles and the functions stay as they are (relcache, pg_namespace,
+ * pg_authid and pg_proc invalidations clear it, and the sessions kept).
+ * index_id is InvalidOid when the probe does not fit: the table's shape,
+ * or its owner may not read it without row level security.
  */
 typedef struct probe_target
 {
 	bool		valid;
 	Oid			relid;
 	Oid			index_id;
+	bool		change_trigger; /* sessions found alive may be kept */
 	AttrNumber	attnums[PROBE_COLUMN_COUNT];
 } probe_target;
 
 static probe_target target;
 
 static void
-forget_target_relation(Datum arg pg_attribute_unused(), Oid relid)
+forget_target(void)
 {
-	if (relid == InvalidOid || relid == target.relid)
-		target.valid = false;
+	target.valid = false;
+	jcv_session_cache_forget_all();
 }
 
 static void
-forget_target_schema(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
-					 uint32 hashvalue pg_attribute_unused())
+forget_target_relation(Datum arg pg_attribute_unused(), Oid relid)
 {
-	target.valid = false;
+	if (relid == InvalidOid || relid == target.relid)
+		forget_target();
+}
+
+static void
+forget_target_catalog(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+					  uint32 hashvalue pg_attribute_unused())
+{
+	forget_target();
+}
+
+/* Whether a function is jcv_logout_session_changed (C: only a superuser makes one). */
+static bool
+is_change_trigger_function(Oid function)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+	bool		isnull;
+	bool		ours = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang == ClanguageId)
+	{
+		Datum		symbol = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
+
+		ours = !isnull && strcmp(TextDatumGetCString(symbol), JCV_SESSION_CHANGE_TRIGGER) == 0;
+	}
+	ReleaseSysCache(tuple);
+	return ours;
+}
+
+/*
+ * Whether every change that can end a session fires our trigger: AFTER
+ * UPDATE OR DELETE FOR EACH ROW, on every column, without a WHEN, enabled
+ * ALWAYS (so session_replication_role = replica fires it too).
+ */
+static bool
+has_change_trigger(Relation rel)
+{
+	TriggerDesc *triggers = rel->trigdesc;
+
+	for (int i = 0; triggers != NULL && i < triggers->numtriggers; i++)
+	{
+		Trigger    *trigger = &triggers->triggers[i];
+		int16		type = trigger->tgtype;
+
+		if (trigger->tgenabled == TRIGGER_FIRES_ALWAYS &&
+			TRIGGER_FOR_ROW(type) && TRIGGER_FOR_AFTER(type) &&
+			TRIGGER_FOR_DELETE(type) && TRIGGER_FOR_UPDATE(type) &&
+			trigger->tgnattr == 0 && trigger->tgqual == NULL &&
+			!OidIsValid(trigger->tgconstraint) &&
+			is_change_trigger_function(trigger->tgfoid))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -124,8 +187,18 @@ describe_target(Relation rel)
 
 	target.relid = relid;
 	target.index_id = InvalidOid;
+	target.change_trigger = false;
 	target.valid = true;
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		return;
+
+	/*
+	 * What the SPI statement, run as the table's owner, would see: the probe
+	 * itself runs no code of the owner's (no policy, no trigger, no
+	 * expression), so it needs no change of identity.
+	 */
+	if (pg_class_aclcheck(relid, rel->rd_rel->relowner, ACL_SELECT) != ACLCHECK_OK ||
+		check_enable_rls(relid, rel->rd_rel->relowner, true) == RLS_ENABLED)
 		return;
 	for (int i = 0; i < PROBE_COLUMN_COUNT; i++)
 	{
@@ -149,7 +222,10 @@ describe_target(Relation rel)
 		index->rd_opcintype[0] == UUIDOID;
 	index_close(index, NoLock);
 	if (fits)
+	{
 		target.index_id = index_id;
+		target.change_trigger = has_change_trigger(rel);
+	}
 }
 
 /*
@@ -165,7 +241,11 @@ lock_sessions_table(void)
 	if (!callbacks_registered)
 	{
 		CacheRegisterRelcacheCallback(forget_target_relation, (Datum) 0);
-		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_target_schema, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_target_catalog, (Datum) 0);
+		/* the owner's superuser and BYPASSRLS attributes */
+		CacheRegisterSyscacheCallback(AUTHOID, forget_target_catalog, (Datum) 0);
+		/* the trigger's function */
+		CacheRegisterSyscacheCallback(PROCOID, forget_target_catalog, (Datum) 0);
 		callbacks_registered = true;
 	}
 	if (target.valid)
@@ -178,17 +258,21 @@ lock_sessions_table(void)
 	return RangeVarGetRelid(makeRangeVar("auth", "sessions", -1), AccessShareLock, true);
 }
 
-/* One primary key lookup; *state as state_of_session returns it. */
+/*
+ * One primary key lookup through snapshot; *state as state_of_session
+ * returns it, *times those of an active session.
+ */
 static void
-probe_session(Relation rel, Relation index, const jcv_claims *claims, session_state *state)
+probe_session(Relation rel, const pg_uuid_t *session_id, const pg_uuid_t *user_id,
+			  Snapshot snapshot, session_state *state, jcv_session_times *times)
 {
+	Relation	index = index_open(target.index_id, AccessShareLock);
 	ScanKeyData key;
 	IndexScanDesc scan;
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	Datum		user_id = uuid_datum(claims->sub);
 
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, uuid_datum(claims->session_id));
-	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(session_id));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
 	*state = SESSION_MISSING;
 	if (index_getnext_slot(scan, ForwardScanDirection, slot))
@@ -197,12 +281,10 @@ probe_session(Relation rel, Relation index, const jcv_claims *claims, session_st
 		Datum		owner = slot_getattr(slot, target.attnums[PROBE_USER_ID], &isnull);
 
 		/* WHERE user_id = $2 of the SPI statement */
-		if (!isnull && memcmp(DatumGetUUIDP(owner), DatumGetUUIDP(user_id),
-							  UUID_LEN) == 0)
+		if (!isnull && memcmp(DatumGetUUIDP(owner)->data, user_id->data, UUID_LEN) == 0)
 		{
 			bool		present[JCV_SESSION_TIME_COUNT];
 			TimestampTz values[JCV_SESSION_TIME_COUNT];
-			jcv_session_times times;
 
 			for (int i = 0; i < JCV_SESSION_TIME_COUNT; i++)
 			{
@@ -210,13 +292,50 @@ probe_session(Relation rel, Relation index, const jcv_claims *claims, session_st
 					slot_getattr(slot, target.attnums[PROBE_FIRST_TIME + i], &isnull));
 				present[i] = !isnull;
 			}
-			jcv_session_from_times(present, values, &times);
-			*state = jcv_session_has_ended(&times, GetCurrentTimestamp())
+			jcv_session_from_times(present, values, times);
+			*state = jcv_session_has_ended(times, GetCurrentTimestamp())
 				? SESSION_ENDED : SESSION_ACTIVE;
 		}
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+}
+
+/*
+ * The session from the sessions kept (src/session_cache.c) or through the
+ * primary key; an active one found with a snapshot that may be kept is kept.
+ * Otherwise the request's own snapshot answers, as without the cache.
+ */
+static void
+look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
+{
+	pg_uuid_t  *session_id = DatumGetUUIDP(uuid_datum(claims->session_id));
+	pg_uuid_t  *user_id = DatumGetUUIDP(uuid_datum(claims->sub));
+	bool		keep = target.change_trigger && jcv_session_cache_usable();
+	jcv_session_times times;
+	uint64		ticket = 0;
+	Relation	rel;
+	Snapshot	snapshot;
+
+	if (keep && jcv_session_cache_lookup(session_id, user_id, &times) &&
+		!jcv_session_has_ended(&times, GetCurrentTimestamp()))
+	{
+		*state = SESSION_ACTIVE;
+		return;
+	}
+	/* An entry that has ended may be stale: a refresh moves its times on. */
+	keep = keep && jcv_session_cache_ticket(session_id, &ticket);
+	snapshot = keep ? RegisterSnapshot(GetLatestSnapshot()) : GetActiveSnapshot();
+	rel = table_open(relid, NoLock);
+	probe_session(rel, session_id, user_id, snapshot, state, &times);
+	table_close(rel, NoLock);
+	if (keep)
+	{
+		UnregisterSnapshot(snapshot);
+		if (*state == SESSION_ACTIVE)
+			jcv_session_cache_add(session_id, user_id, &times, ticket);
+	}
 }
 
 /*
@@ -236,32 +355,23 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 		return false;
 	PG_TRY();
 	{
+		/* The lock first: it reads the invalidations target depends on. */
 		Oid			relid = lock_sessions_table();
 
 		if (OidIsValid(relid))
 		{
-			Relation	rel = table_open(relid, NoLock);
-			Oid			owner = rel->rd_rel->relowner;
-
 			if (!target.valid || target.relid != relid)
-				describe_target(rel);
-
-			/*
-			 * What the SPI statement, run as the table's owner, would see:
-			 * the probe itself runs no code of the owner's (no policy, no
-			 * trigger, no expression), so it needs no change of identity.
-			 */
-			if (OidIsValid(target.index_id) &&
-				pg_class_aclcheck(relid, owner, ACL_SELECT) == ACLCHECK_OK &&
-				check_enable_rls(relid, owner, true) != RLS_ENABLED)
 			{
-				Relation	index = index_open(target.index_id, AccessShareLock);
+				Relation	rel = table_open(relid, NoLock);
 
-				probe_session(rel, index, claims, state);
-				index_close(index, NoLock);
+				describe_target(rel);
+				table_close(rel, NoLock);
+			}
+			if (OidIsValid(target.index_id))
+			{
+				look_up_session(relid, claims, state);
 				probed = true;
 			}
-			table_close(rel, NoLock);
 		}
 	}
 	PG_CATCH();

@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "errors.h"
+#include "session_cache.h"
 #include "settings.h"
 
 #define DEFAULT_AUDIENCE "authenticated"
@@ -363,6 +364,11 @@ jcv_define_settings(void)
 							 "Runs auth_require_session() at the first statement of each request. Needs the library preloaded.",
 							 &jcv_require_session, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("jcv_logout.session_cache",
+							"Sessions each backend keeps once found alive, so that checking them again reads no index; 0 keeps none.",
+							"Used only with jcv_logout in shared_preload_libraries and the trigger auth_enable_session_cache() creates.",
+							&jcv_session_cache_size, 8192, 0, 1048576, PGC_SUSET, 0,
+							NULL, NULL, NULL);
 	DefineCustomEnumVariable("jcv_logout.error_format",
 							 "How errors are raised: auto (PostgREST form inside a PostgREST request), postgrest or plain.",
 							 NULL, &jcv_error_format_setting, JCV_ERROR_FORMAT_AUTO,

@@ -1,0 +1,416 @@
+/*
+ * session_cache.c
+ *	  Sessions a backend has found alive, so that a request whose session was
+ *	  checked before costs no index lookup, and never a missed logout.
+ *
+ *	  Every change that can end a session (a delete, by anyone: our logouts,
+ *	  Supabase Auth's own, a purge, a cascade from auth.users; an update that
+ *	  sets not_after or moves a session's times back) passes through the
+ *	  trigger jcv_logout_session_changed on auth.sessions (ENABLE ALWAYS, so
+ *	  replication roles fire it too). In shared memory, each of 65,536 slots
+ *	  (a session id's hash picks one) counts the transactions that began such
+ *	  a change (started: from the trigger, before the change can commit) and
+ *	  those that ended (finished: at commit or abort, after the commit became
+ *	  visible). finished never exceeds started.
+ *
+ *	  A backend keeps a session only when it read started == finished for its
+ *	  slot, then looked the session up with a snapshot taken after that read:
+ *	  no change of the slot was in flight, and every one that had finished is
+ *	  in that snapshot. It keeps the value of started with the session and
+ *	  trusts the entry while started still holds it: a change committed before
+ *	  a request's snapshot was taken bumped started before it committed, so
+ *	  such a request never answers from a stale entry. What the trigger does
+ *	  not see invalidates the relation (TRUNCATE, DDL, a disabled or dropped
+ *	  trigger), which the check reads after locking the table: all entries go.
+ *
+ *	  Only a primary in READ COMMITTED outside parallel mode uses the cache (a
+ *	  standby replays deletes without triggers; a transaction snapshot may
+ *	  predate a session's insert; a lookup that keeps its answer takes a
+ *	  snapshot of its own), only with the library in shared_preload_libraries (the
+ *	  counters), and PREPARE TRANSACTION of a change is refused (its commit
+ *	  could come from another backend, or after a restart, with no trigger).
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "session_cache.h"
+
+PG_FUNCTION_INFO_V1(jcv_logout_session_changed);
+
+#define CHANGE_SLOT_COUNT 65536
+#define CHANGE_SLOT_BITS 16
+
+typedef struct change_slot
+{
+	pg_atomic_uint64 started;
+	pg_atomic_uint64 finished;
+} change_slot;
+
+int			jcv_session_cache_size = 8192;
+
+/* NULL unless preloaded: then nothing is cached and the trigger does nothing. */
+static change_slot *change_slots = NULL;
+
+static shmem_request_hook_type prev_shmem_request = NULL;
+static shmem_startup_hook_type prev_shmem_startup = NULL;
+
+/* Slots this transaction has begun a change in (TopTransactionContext). */
+static bits8 *pending_set = NULL;
+static uint16 *pending_slots = NULL;
+static int	pending_count = 0;
+
+typedef struct cached_session
+{
+	pg_uuid_t	session_id;
+	pg_uuid_t	user_id;
+	uint64		started;		/* the slot's started count when looked up */
+	uint32		epoch;			/* live while equal to cache_epoch */
+	jcv_session_times times;
+} cached_session;
+
+/* Direct-mapped by the session id's hash: a newer session replaces an older. */
+static cached_session *entries = NULL;
+static int	entry_count = 0;
+static uint32 cache_epoch = 1;
+
+static uint32
+session_hash(const pg_uuid_t *session_id)
+{
+	return hash_bytes(session_id->data, UUID_LEN);
+}
+
+static change_slot *
+slot_of(uint32 hash)
+{
+	return &change_slots[hash >> (32 - CHANGE_SLOT_BITS)];
+}
+
+static void
+request_change_slots(void)
+{
+	if (prev_shmem_request)
+		prev_shmem_request();
+	RequestAddinShmemSpace(mul_size(CHANGE_SLOT_COUNT, sizeof(change_slot)));
+}
+
+static void
+attach_change_slots(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup)
+		prev_shmem_startup();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	change_slots = ShmemInitStruct("jcv_logout session changes",
+								   mul_size(CHANGE_SLOT_COUNT, sizeof(change_slot)), &found);
+	if (!found)
+	{
+		for (int i = 0; i < CHANGE_SLOT_COUNT; i++)
+		{
+			pg_atomic_init_u64(&change_slots[i].started, 0);
+			pg_atomic_init_u64(&change_slots[i].finished, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Ends this transaction's changes: committed (now visible) or aborted. */
+static void
+finish_changes(XactEvent event, void *arg pg_attribute_unused())
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_PREPARE:
+			if (pending_count > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that deleted or shortened Supabase Auth sessions"),
+						 errdetail("Other backends' cached session checks learn of such a change only from the backend that commits it."),
+						 errhidestmt(true)));
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+			for (int i = 0; i < pending_count; i++)
+				pg_atomic_fetch_add_u64(&change_slots[pending_slots[i]].finished, 1);
+			pending_set = NULL;
+			pending_slots = NULL;
+			pending_count = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+void
+jcv_session_cache_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request = shmem_request_hook;
+	shmem_request_hook = request_change_slots;
+	prev_shmem_startup = shmem_startup_hook;
+	shmem_startup_hook = attach_change_slots;
+	RegisterXactCallback(finish_changes, NULL);
+}
+
+/* Marks the session's slot as changing until this transaction ends. */
+static void
+begin_change(const pg_uuid_t *session_id)
+{
+	uint32		slot = session_hash(session_id) >> (32 - CHANGE_SLOT_BITS);
+
+	if (pending_set == NULL)
+	{
+		pending_set = MemoryContextAllocZero(TopTransactionContext, CHANGE_SLOT_COUNT / BITS_PER_BYTE);
+		pending_slots = MemoryContextAlloc(TopTransactionContext, CHANGE_SLOT_COUNT * sizeof(uint16));
+	}
+	if (pending_set[slot / BITS_PER_BYTE] & (1 << (slot % BITS_PER_BYTE)))
+		return;
+	/* Nothing between the bump and the record can fail. */
+	pg_atomic_fetch_add_u64(&change_slots[slot].started, 1);
+	pending_set[slot / BITS_PER_BYTE] |= 1 << (slot % BITS_PER_BYTE);
+	pending_slots[pending_count++] = (uint16) slot;
+}
+
+/* Column of the row by name, when it is of one of the two types given. */
+static bool
+read_column(HeapTuple row, TupleDesc desc, const char *name, Oid type1, Oid type2,
+			Datum *value, bool *present)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attribute = TupleDescAttr(desc, i);
+		bool		isnull;
+
+		if (attribute->attisdropped || strcmp(NameStr(attribute->attname), name) != 0)
+			continue;
+		if (attribute->atttypid != type1 && attribute->atttypid != type2)
+			return false;
+		*value = heap_getattr(row, i + 1, desc, &isnull);
+		*present = !isnull;
+		return true;
+	}
+	return false;
+}
+
+static const char *const time_columns[JCV_SESSION_TIME_COUNT] = {
+	[JCV_SESSION_NOT_AFTER] = "not_after",
+	[JCV_SESSION_CREATED_AT] = "created_at",
+	[JCV_SESSION_UPDATED_AT] = "updated_at",
+	[JCV_SESSION_REFRESHED_AT] = "refreshed_at",
+};
+
+/* false when a time column is missing or not a timestamp */
+static bool
+read_times(HeapTuple row, TupleDesc desc, jcv_session_times *times)
+{
+	bool		present[JCV_SESSION_TIME_COUNT];
+	TimestampTz values[JCV_SESSION_TIME_COUNT];
+
+	for (int i = 0; i < JCV_SESSION_TIME_COUNT; i++)
+	{
+		Datum		value;
+
+		if (!read_column(row, desc, time_columns[i], TIMESTAMPTZOID, TIMESTAMPOID,
+						 &value, &present[i]))
+			return false;
+		values[i] = present[i] ? DatumGetTimestampTz(value) : 0;
+	}
+	jcv_session_from_times(present, values, times);
+	return true;
+}
+
+static bool
+same_uuid(HeapTuple old_row, HeapTuple new_row, TupleDesc desc, const char *column)
+{
+	Datum		old_value,
+				new_value;
+	bool		old_present,
+				new_present;
+
+	if (!read_column(old_row, desc, column, UUIDOID, UUIDOID, &old_value, &old_present) ||
+		!read_column(new_row, desc, column, UUIDOID, UUIDOID, &new_value, &new_present))
+		return false;
+	if (!old_present || !new_present)
+		return old_present == new_present;
+	return memcmp(DatumGetUUIDP(old_value), DatumGetUUIDP(new_value), UUID_LEN) == 0;
+}
+
+/*
+ * Whether an update may end the session sooner than before, by any rule and
+ * setting: another id or user, another not_after or created_at, a last
+ * activity moved back. Supabase Auth's refreshes only move it forward.
+ */
+static bool
+update_may_end_session(HeapTuple old_row, HeapTuple new_row, TupleDesc desc)
+{
+	jcv_session_times before,
+				after;
+
+	if (!same_uuid(old_row, new_row, desc, "id") ||
+		!same_uuid(old_row, new_row, desc, "user_id") ||
+		!read_times(old_row, desc, &before) || !read_times(new_row, desc, &after))
+		return true;
+	if (before.has_not_after != after.has_not_after ||
+		(after.has_not_after && after.not_after != before.not_after))
+		return true;
+	if (before.has_created_at != after.has_created_at ||
+		(after.has_created_at && after.created_at != before.created_at))
+		return true;
+	return after.has_last_active &&
+		(!before.has_last_active || after.last_active < before.last_active);
+}
+
+static void
+begin_change_of_row(HeapTuple row, TupleDesc desc)
+{
+	Datum		id;
+	bool		present;
+
+	if (read_column(row, desc, "id", UUIDOID, UUIDOID, &id, &present) && present)
+		begin_change(DatumGetUUIDP(id));
+}
+
+/*
+ * AFTER UPDATE OR DELETE FOR EACH ROW on auth.sessions: announces a change
+ * that can end the row's session. It runs no SQL and reads only the rows.
+ */
+Datum
+jcv_logout_session_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigger = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigger->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigger->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must run as an AFTER ROW trigger", JCV_SESSION_CHANGE_TRIGGER)));
+	if (change_slots == NULL)
+		return PointerGetDatum(NULL);
+
+	desc = RelationGetDescr(trigger->tg_relation);
+	if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event))
+		begin_change_of_row(trigger->tg_trigtuple, desc);
+	else if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) &&
+			 update_may_end_session(trigger->tg_trigtuple, trigger->tg_newtuple, desc))
+	{
+		begin_change_of_row(trigger->tg_trigtuple, desc);
+		begin_change_of_row(trigger->tg_newtuple, desc);
+	}
+	return PointerGetDatum(NULL);
+}
+
+bool
+jcv_session_cache_usable(void)
+{
+	return change_slots != NULL && jcv_session_cache_size > 0 &&
+		!RecoveryInProgress() && !IsolationUsesXactSnapshot() && !IsInParallelMode();
+}
+
+/* The entries, sized as the setting says now; false if memory is short. */
+static bool
+have_entries(void)
+{
+	if (entry_count == jcv_session_cache_size && entries != NULL)
+		return true;
+	if (entries != NULL)
+		pfree(entries);
+	entry_count = 0;
+	entries = MemoryContextAllocExtended(TopMemoryContext,
+										 mul_size(jcv_session_cache_size, sizeof(cached_session)),
+										 MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+	if (entries == NULL)
+		return false;
+	entry_count = jcv_session_cache_size;
+	return true;
+}
+
+bool
+jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
+						 jcv_session_times *times)
+{
+	uint32		hash = session_hash(session_id);
+	cached_session *entry;
+
+	if (!have_entries())
+		return false;
+	entry = &entries[hash % entry_count];
+	if (entry->epoch != cache_epoch ||
+		memcmp(entry->session_id.data, session_id->data, UUID_LEN) != 0 ||
+		memcmp(entry->user_id.data, user_id->data, UUID_LEN) != 0)
+		return false;
+
+	/*
+	 * The request's snapshot, taken before this, synchronized with the
+	 * commit of every change it sees, which bumped started first.
+	 */
+	pg_read_barrier();
+	if (pg_atomic_read_u64(&slot_of(hash)->started) != entry->started)
+	{
+		entry->epoch = 0;
+		return false;
+	}
+	*times = entry->times;
+	return true;
+}
+
+bool
+jcv_session_cache_ticket(const pg_uuid_t *session_id, uint64 *ticket)
+{
+	change_slot *slot = slot_of(session_hash(session_id));
+	uint64		finished;
+	uint64		started;
+
+	/* finished first: equal then means no change was in flight in between */
+	finished = pg_atomic_read_u64(&slot->finished);
+	pg_read_barrier();
+	started = pg_atomic_read_u64(&slot->started);
+	/* the caller's snapshot must come after these reads */
+	pg_memory_barrier();
+	if (started != finished)
+		return false;
+	*ticket = started;
+	return true;
+}
+
+void
+jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
+					  const jcv_session_times *times, uint64 ticket)
+{
+	cached_session *entry;
+
+	if (!have_entries())
+		return;
+	entry = &entries[session_hash(session_id) % entry_count];
+	entry->session_id = *session_id;
+	entry->user_id = *user_id;
+	entry->started = ticket;
+	entry->times = *times;
+	entry->epoch = cache_epoch;
+}
+
+void
+jcv_session_cache_forget_all(void)
+{
+	if (++cache_epoch == 0)
+	{
+		if (entries != NULL)
+			memset(entries, 0, mul_size(entry_count, sizeof(cached_session)));
+		cache_epoch = 1;
+	}
+}

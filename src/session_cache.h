@@ -1,0 +1,50 @@
+/*
+ * session_cache.h
+ *	  Sessions a backend has found alive, kept until a commit that deletes or
+ *	  shortens them could be visible (src/session_cache.c says how).
+ */
+#ifndef JCV_SESSION_CACHE_H
+#define JCV_SESSION_CACHE_H
+
+#include "postgres.h"
+
+#include "utils/uuid.h"
+
+#include "session_validity.h"
+
+/* The trigger on auth.sessions that announces changes; its C symbol too. */
+#define JCV_SESSION_CHANGE_TRIGGER "jcv_logout_session_changed"
+
+/* jcv_logout.session_cache: entries per backend, 0 for none. */
+extern int	jcv_session_cache_size;
+
+/* From _PG_init: asks for the shared change counters when preloading. */
+extern void jcv_session_cache_init(void);
+
+/*
+ * Whether this backend may answer from the cache now: the counters exist
+ * (library in shared_preload_libraries), a primary in READ COMMITTED, a
+ * cache size above 0. The caller also makes sure the change trigger is in
+ * place on the table it reads.
+ */
+extern bool jcv_session_cache_usable(void);
+
+/* The times of the session, if cached for this user and still current. */
+extern bool jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
+									 jcv_session_times *times);
+
+/*
+ * Before a lookup whose answer may be kept: false when a change of this
+ * session may be in flight. Otherwise *ticket is what jcv_session_cache_add
+ * needs, and the lookup must use a snapshot taken after this call.
+ */
+extern bool jcv_session_cache_ticket(const pg_uuid_t *session_id, uint64 *ticket);
+
+/* Keeps a session found alive through a snapshot taken after the ticket. */
+extern void jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
+								  const jcv_session_times *times, uint64 ticket);
+
+/* Forgets every session (the table or what the check knows of it changed). */
+extern void jcv_session_cache_forget_all(void);
+
+#endif							/* JCV_SESSION_CACHE_H */
