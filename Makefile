@@ -43,8 +43,11 @@ REGRESS = setup verify_rules scopes errors session_check session_valid require_s
 # files, so the fixture is put into the database first and
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
-	purge_concurrency session_valid_between_statements
+	purge_concurrency session_valid_between_statements session_cache_across_backends
 ISOLATION_OPTS = --use-existing
+# test/run_all.sh runs these again with the library in shared_preload_libraries:
+# the session cache, and every isolation spec with the cache at work.
+PRELOADED_REGRESS = setup session_cache
 REGRESS_PREP = isolation-fixture
 
 # make ASAN=1: AddressSanitizer + UBSan build, for test/sanitizers.sh (the
@@ -64,7 +67,7 @@ include $(PGXS)
 $(OBJS): | objdir
 objdir:
 	@mkdir -p src
-.PHONY: objdir print-regress
+.PHONY: objdir print-regress print-preloaded-regress
 
 jcv_logout--1.3.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
 		jcv_logout--1.2--1.3.sql
@@ -73,6 +76,8 @@ jcv_logout--1.3.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.
 
 print-regress:
 	@echo $(REGRESS) $(ISOLATION)
+print-preloaded-regress:
+	@echo $(PRELOADED_REGRESS)
 
 PSQL = $(bindir)/psql -X -q -v ON_ERROR_STOP=1
 .PHONY: isolation-fixture

@@ -1,7 +1,8 @@
 -- Upgrade path: 1.0 + ALTER EXTENSION UPDATE (through 1.1) must equal a fresh
 -- install of the current version
 -- (functions, signatures, settings, grants, comments), and DROP EXTENSION
--- must leave nothing behind, not even the logout trigger.
+-- must leave nothing behind, not even the logout trigger or the session
+-- cache's trigger.
 
 -- Each routine of the extension as the catalog describes it
 CREATE VIEW pg_temp.extension_routines AS
@@ -29,7 +30,8 @@ CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
 -- DROP EXTENSION with the trigger enabled: nothing of it stays
 SELECT auth_enable_logout_triggers();
 DROP EXTENSION jcv_logout;
-SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal;
+SELECT count(*) AS triggers_left FROM pg_trigger
+ WHERE tgrelid IN ('auth.users'::regclass, 'auth.sessions'::regclass) AND NOT tgisinternal;
 SELECT count(*) AS routines_left FROM pg_proc
  WHERE proname LIKE 'auth\_%' AND pronamespace <> 'auth'::regnamespace OR proname LIKE 'jcv\_logout%';
 
@@ -38,6 +40,8 @@ CREATE EXTENSION jcv_logout VERSION '1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
 ALTER EXTENSION jcv_logout UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
+-- the update put the session cache's trigger in place, enabled ALWAYS
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
 CREATE TABLE pg_temp.updated_routines AS SELECT * FROM pg_temp.extension_routines;
 CREATE TABLE pg_temp.updated_members AS SELECT * FROM pg_temp.extension_members;
 -- the trigger works after an update too

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 . test/pg_target.sh
 
 if [ "${1:-}" != --inside-cluster ]; then
-  exec bash test/virtualenv.sh bash "$0" --inside-cluster
+  # The primary keeps sessions found alive (the session cache); a standby
+  # never does, whatever its configuration.
+  exec bash test/virtualenv.sh -o shared_preload_libraries=jcv_logout bash "$0" --inside-cluster
 fi
 
 WAIT_SECONDS=${WAIT_SECONDS:-60}

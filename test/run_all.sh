@@ -47,15 +47,21 @@ run_suite() {
 # pg_regress and pg_isolation_regress (ISOLATION) through a throwaway
 # cluster; every test listed in REGRESS and ISOLATION must report (their
 # result lines as "name ... ok|FAILED" whatever the version prints).
+# "preloaded": with jcv_logout in shared_preload_libraries (the session
+# cache at work), PRELOADED_REGRESS and every isolation spec again.
 regression_suite() {
-  local log expected ran
+  local log expected ran options=() tests=()
+  if [ "${1:-}" = preloaded ]; then
+    options=(-o shared_preload_libraries=jcv_logout -o max_prepared_transactions=2)
+    tests=(REGRESS="$(make -s print-preloaded-regress)")
+  fi
   log=$(mktemp)
-  bash test/virtualenv.sh make installcheck 2>&1 | pg_regress_lines >"$log"
+  bash test/virtualenv.sh "${options[@]}" make installcheck "${tests[@]}" 2>&1 | pg_regress_lines >"$log"
   cat "$log"
   for diffs in regression.diffs output_iso/regression.diffs; do
     [ -s "$diffs" ] && head -n 300 "$diffs"
   done
-  expected=$(make -s print-regress | wc -w)
+  expected=$(make -s print-regress "${tests[@]}" | wc -w)
   ran=$(grep -Ec ' \.\.\. (ok|FAILED|failed)( |$)' "$log")
   rm -f "$log"
   if [ "$ran" -lt "$expected" ]; then
@@ -85,6 +91,7 @@ make -s install >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 run_suite "tokens" tokens_reproducible
 run_suite "META.json" /usr/bin/python3 test/check_meta.py
 run_suite "pg_regress" regression_suite
+run_suite "pg_regress, library preloaded" regression_suite preloaded
 # A few iterations of every benchmark, so bench/ does not rot; no timing judged.
 run_suite "bench smoke" bash bench/run.sh --smoke
 

@@ -375,6 +375,8 @@ class Soak:
             "shared_buffers": o.shared_buffers, "max_wal_size": "4GB", "wal_keep_size": "2GB",
             "log_line_prefix": "%m [%p] ", "log_timezone": "UTC", "lc_messages": "C",
             "log_lock_waits": "on", "deadlock_timeout": "1s",
+            # the session cache at work in every request backend (README)
+            "shared_preload_libraries": "jcv_logout",
             # the key in a file of the server's OS user, mode 0600 (README, Configure)
             "jcv_logout.jwt_secret_file": "jcv_jwt_secret",
         }, hba="local all all trust\nlocal replication all trust\n"

@@ -1,0 +1,204 @@
+-- The session cache (src/session_cache.c), with jcv_logout in
+-- shared_preload_libraries (test/run_all.sh runs this file on such a
+-- cluster, after setup.sql): a session found alive is checked again without
+-- reading auth.sessions, and every change that can end it, whoever makes
+-- it, is seen by the next check.
+
+-- The trigger CREATE EXTENSION put on auth.sessions: AFTER UPDATE OR DELETE
+-- FOR EACH ROW (tgtype 25), enabled ALWAYS
+SELECT tgname, tgtype, tgenabled, tgfoid::regproc
+  FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
+SHOW jcv_logout.session_cache;
+
+-- What a check answers for a session and user: "passes", or its error
+CREATE FUNCTION jcv_test.check(session_id uuid, user_id uuid DEFAULT '11111111-1111-4111-8111-111111111111')
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('request.jwt.claims',
+                     json_build_object('role', 'authenticated', 'sub', user_id,
+                                       'session_id', session_id)::text, true);
+  PERFORM auth_require_session();
+  RETURN 'passes';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ' ' || SQLERRM;
+END
+$$;
+-- Lookups of auth.sessions' primary key this backend made since its
+-- statistics were last flushed (a check from the cache makes none): each
+-- count below is read inside the transaction that made the checks, after
+-- SELECT pg_stat_force_next_flush() flushed everything before it.
+CREATE FUNCTION jcv_test.session_lookups() RETURNS bigint
+LANGUAGE sql AS $$ SELECT pg_stat_get_xact_numscans('auth.sessions_pkey'::regclass) $$;
+
+-- A live session of alice's, fresh for each case
+CREATE FUNCTION jcv_test.new_session(id uuid, user_id uuid DEFAULT '11111111-1111-4111-8111-111111111111')
+RETURNS uuid LANGUAGE sql AS $$
+  INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at)
+  VALUES (id, user_id, now(), now(), 'aal1', now() AT TIME ZONE 'UTC') RETURNING id
+$$;
+SELECT jcv_test.new_session(('cccccccc-0000-4000-8000-00000000000' || n)::uuid)
+  FROM generate_series(1, 9) AS n;
+
+-- Checked once, the session is kept: later checks read nothing, in this
+-- transaction and in the next
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS next_transaction;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+
+-- A session kept for its owner is no one else's
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001',
+                      '22222222-2222-4222-8222-222222222222') AS other_user;
+
+-- Supabase Auth's own logout, as its role: the next check refuses
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000002') AS before;
+SET ROLE supabase_auth_admin;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000002';
+RESET ROLE;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000002') AS after_gotrue_delete;
+
+-- Ours (an admin ending one session)
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000003') AS before;
+SELECT auth_logout_session('cccccccc-0000-4000-8000-000000000003') ->> 'sessions_revoked' AS revoked;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000003') AS after_logout_session;
+
+-- not_after set (a time-boxed session cut short)
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000004') AS before;
+UPDATE auth.sessions SET not_after = now() - interval '1 second'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000004';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000004') AS after_not_after;
+
+-- A refresh (refreshed_at and updated_at moved on) only extends a session:
+-- it stays kept
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000005') AS before;
+SET ROLE supabase_auth_admin;
+UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC' + interval '1 second',
+                         updated_at = now() + interval '1 second'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000005';
+RESET ROLE;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000005') AS after_refresh;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+
+-- Its last activity moved back past the idle timeout: refused
+SET jcv_logout.idle_timeout = '1h';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000005') AS before;
+UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC' - interval '2 hours'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000005';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000005') AS after_moved_back;
+-- the idle limit itself, on a session kept: the kept times say it has
+-- passed, and the table (read again) agrees
+UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC' - interval '30 minutes'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000006';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000006') AS idle_30_minutes;
+SET jcv_logout.idle_timeout = '20min';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000006') AS idle_limit_20_minutes;
+RESET jcv_logout.idle_timeout;
+
+-- The session handed to another user: refused for the first
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000007') AS before;
+UPDATE auth.sessions SET user_id = '22222222-2222-4222-8222-222222222222'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000007';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000007') AS after_new_owner;
+
+-- A delete rolled back ends nothing; the session is kept again after it
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS before;
+BEGIN;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000008';
+-- the transaction that deleted it sees it gone
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS own_delete;
+ROLLBACK;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS after_rollback;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS kept_again;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+
+-- A delete as a logical replication apply worker makes it
+-- (session_replication_role = replica fires only ALWAYS triggers)
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS before;
+SET session_replication_role = replica;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000008';
+RESET session_replication_role;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS after_replica_delete;
+
+-- A user deleted: the foreign key's cascade deletes the sessions
+INSERT INTO auth.users (instance_id, id, aud, role, email, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-000000000000', '66666666-6666-4666-8666-666666666666',
+        'authenticated', 'authenticated', 'frank@example.com', now(), now());
+SELECT jcv_test.new_session('66666666-0000-4000-8000-000000000001', '66666666-6666-4666-8666-666666666666');
+SELECT jcv_test.check('66666666-0000-4000-8000-000000000001', '66666666-6666-4666-8666-666666666666') AS before;
+DELETE FROM auth.users WHERE id = '66666666-6666-4666-8666-666666666666';
+SELECT jcv_test.check('66666666-0000-4000-8000-000000000001', '66666666-6666-4666-8666-666666666666') AS after_user_deleted;
+
+-- A change in a prepared transaction could commit where no trigger runs
+-- (another backend, or after a restart): refused
+BEGIN;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000009';
+PREPARE TRANSACTION 'jcv_session_cache';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS still_there;
+
+-- Nothing is kept in REPEATABLE READ (its snapshot may predate a session),
+-- nor with jcv_logout.session_cache = 0: every check reads the table
+SELECT pg_stat_force_next_flush();
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+SET jcv_logout.session_cache = 0;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+RESET jcv_logout.session_cache;
+
+-- The trigger disabled by the table's owner: nothing is kept, every check
+-- reads the table, and a delete is seen
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS kept;
+ALTER TABLE auth.sessions DISABLE TRIGGER jcv_logout_session_changed;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000009';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS after_delete;
+-- enabled again as created (ALWAYS); a second call has nothing to do
+SELECT auth_enable_session_cache() AS enabled, auth_enable_session_cache() AS again;
+SELECT tgenabled FROM pg_trigger WHERE tgname = 'jcv_logout_session_changed';
+
+-- Dropped: nothing kept; created again
+SELECT auth_disable_session_cache() AS disabled, auth_disable_session_cache() AS again;
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000010');
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+SELECT auth_enable_session_cache() AS enabled;
+
+-- The trigger function used any other way is refused
+CREATE TEMP TABLE misused (id uuid);
+CREATE TRIGGER misused BEFORE DELETE ON misused FOR EACH ROW EXECUTE FUNCTION jcv_logout_session_changed();
+INSERT INTO misused VALUES (gen_random_uuid());
+DELETE FROM misused;
+
+-- TRUNCATE (no row triggers): the table's invalidation drops every session
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS before;
+TRUNCATE auth.sessions CASCADE;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS after_truncate;
