@@ -192,6 +192,27 @@ SELECT jcv_test.session_lookups() AS lookups;
 COMMIT;
 SELECT auth_enable_session_cache() AS enabled;
 
+-- A row version this transaction wrote is not kept: no trigger would tell
+-- of its rollback. A session inserted, then rolled back, does not exist...
+BEGIN;
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000011');
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000011') AS own_insert;
+ROLLBACK;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000011') AS after_rollback;
+-- ... and a refresh rolled back leaves the older activity time in force
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000012');
+UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC' - interval '50 minutes'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000012';
+SET jcv_logout.idle_timeout = '1h';
+BEGIN;
+UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC'
+ WHERE id = 'cccccccc-0000-4000-8000-000000000012';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000012') AS own_refresh;
+ROLLBACK;
+SET jcv_logout.idle_timeout = '40min';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000012') AS after_rollback;
+RESET jcv_logout.idle_timeout;
+
 -- The trigger function used any other way is refused
 CREATE TEMP TABLE misused (id uuid);
 CREATE TRIGGER misused BEFORE DELETE ON misused FOR EACH ROW EXECUTE FUNCTION jcv_logout_session_changed();

@@ -72,6 +72,7 @@ static shmem_startup_hook_type prev_shmem_startup = NULL;
 static bits8 *pending_set = NULL;
 static uint16 *pending_slots = NULL;
 static int	pending_count = 0;
+static int	pending_capacity = 0;
 
 typedef struct cached_session
 {
@@ -149,6 +150,7 @@ finish_changes(XactEvent event, void *arg pg_attribute_unused())
 			pending_set = NULL;
 			pending_slots = NULL;
 			pending_count = 0;
+			pending_capacity = 0;
 			break;
 		default:
 			break;
@@ -176,10 +178,16 @@ begin_change(const pg_uuid_t *session_id)
 	if (pending_set == NULL)
 	{
 		pending_set = MemoryContextAllocZero(TopTransactionContext, CHANGE_SLOT_COUNT / BITS_PER_BYTE);
-		pending_slots = MemoryContextAlloc(TopTransactionContext, CHANGE_SLOT_COUNT * sizeof(uint16));
+		pending_capacity = 16;
+		pending_slots = MemoryContextAlloc(TopTransactionContext, pending_capacity * sizeof(uint16));
 	}
 	if (pending_set[slot / BITS_PER_BYTE] & (1 << (slot % BITS_PER_BYTE)))
 		return;
+	if (pending_count == pending_capacity)
+	{
+		pending_capacity *= 2;
+		pending_slots = repalloc(pending_slots, pending_capacity * sizeof(uint16));
+	}
 	/* Nothing between the bump and the record can fail. */
 	pg_atomic_fetch_add_u64(&change_slots[slot].started, 1);
 	pending_set[slot / BITS_PER_BYTE] |= 1 << (slot % BITS_PER_BYTE);

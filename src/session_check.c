@@ -22,6 +22,8 @@
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/transam.h"
+#include "access/xact.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
@@ -260,11 +262,12 @@ lock_sessions_table(void)
 
 /*
  * One primary key lookup through snapshot; *state as state_of_session
- * returns it, *times those of an active session.
+ * returns it, *times those of an active session. *ours: the row version
+ * found was written by this transaction (which may yet roll back).
  */
 static void
 probe_session(Relation rel, const pg_uuid_t *session_id, const pg_uuid_t *user_id,
-			  Snapshot snapshot, session_state *state, jcv_session_times *times)
+			  Snapshot snapshot, session_state *state, jcv_session_times *times, bool *ours)
 {
 	Relation	index = index_open(target.index_id, AccessShareLock);
 	ScanKeyData key;
@@ -295,6 +298,8 @@ probe_session(Relation rel, const pg_uuid_t *session_id, const pg_uuid_t *user_i
 			jcv_session_from_times(present, values, times);
 			*state = jcv_session_has_ended(times, GetCurrentTimestamp())
 				? SESSION_ENDED : SESSION_ACTIVE;
+			*ours = TransactionIdIsCurrentTransactionId(DatumGetTransactionId(
+				slot_getsysattr(slot, MinTransactionIdAttributeNumber, &isnull)));
 		}
 	}
 	index_endscan(scan);
@@ -315,6 +320,7 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 	bool		keep = target.change_trigger && jcv_session_cache_usable();
 	jcv_session_times times;
 	uint64		ticket = 0;
+	bool		ours = false;
 	Relation	rel;
 	Snapshot	snapshot;
 
@@ -328,12 +334,13 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 	keep = keep && jcv_session_cache_ticket(session_id, &ticket);
 	snapshot = keep ? RegisterSnapshot(GetLatestSnapshot()) : GetActiveSnapshot();
 	rel = table_open(relid, NoLock);
-	probe_session(rel, session_id, user_id, snapshot, state, &times);
+	probe_session(rel, session_id, user_id, snapshot, state, &times, &ours);
 	table_close(rel, NoLock);
 	if (keep)
 	{
 		UnregisterSnapshot(snapshot);
-		if (*state == SESSION_ACTIVE)
+		/* not a row this transaction wrote: no trigger tells of its rollback */
+		if (*state == SESSION_ACTIVE && !ours)
 			jcv_session_cache_add(session_id, user_id, &times, ticket);
 	}
 }
