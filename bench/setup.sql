@@ -28,14 +28,17 @@ SELECT '00000000-0000-0000-0000-000000000000', md5('user' || u)::uuid, 'authenti
 
 INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, not_after, refreshed_at, user_agent, ip)
 SELECT md5('session' || n)::uuid, md5('user' || ((n - 1) % :users + 1))::uuid,
-       t.created_at, t.created_at, 'aal1', NULL,
-       (t.created_at + (now() - t.created_at) * random()) AT TIME ZONE 'UTC',
+       created_at, created_at, 'aal1', NULL,
+       (created_at + (now() - created_at) * random()) AT TIME ZONE 'UTC',
        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
        ('10.' || (n % 256) || '.' || (n / 256 % 256) || '.' || (n / 65536 % 256))::inet
-  FROM generate_series(1, :sessions) AS n,
-       LATERAL (SELECT now() - interval '30 days' * random() AS created_at) AS t;
+  -- created_at drawn per row in a subquery that PostgreSQL keeps as is
+  -- (random() in its select list), so the three columns made from it agree
+  FROM (SELECT n, now() - interval '30 days' * random() AS created_at
+          FROM generate_series(1, :sessions) AS n) AS s;
 
 VACUUM ANALYZE auth.users;
 VACUUM ANALYZE auth.sessions;
 SELECT pg_size_pretty(pg_total_relation_size('auth.sessions')) AS sessions_size,
-       (SELECT count(*) FROM auth.sessions) AS sessions;
+       (SELECT count(*) FROM auth.sessions) AS sessions,
+       (SELECT count(DISTINCT created_at) FROM auth.sessions) AS distinct_created_at;
