@@ -1,29 +1,47 @@
 #!/bin/bash
 # What the session check adds to a PostgREST request: pgbench replays
-# PostgREST v12's transaction for POST /rpc/ping (bench/postgrest_rpc.sql)
-# without a db-pre-request, with a pre-request that does nothing, with
-# auth_require_session() as the pre-request, and without a pre-request but
-# with jcv_logout.require_session = on (the library preloaded), alternating,
-# against 1M sessions in auth.sessions.
+# PostgREST v12's transaction for POST /rpc/ping (bench/postgrest_rpc.sql) or
+# for GET /todos?select=*, a user's 10 rows under row level security
+# (bench/postgrest_todos.sql), without a db-pre-request, with a pre-request
+# that does nothing, with auth_require_session() as the pre-request, and
+# without a pre-request but with jcv_logout.require_session = on (the library
+# preloaded), alternating, against 1M sessions in auth.sessions.
 # Prints a markdown table. The extension must be installed first:
 #   flock /tmp/jcv_logout.install.lock bash -c 'make -s install && bash bench/require_session.sh'
-# Environment: DURATION (seconds per run, default 20), ROUNDS (default 3),
-# SESSIONS (default 1000000), USERS (default 250000), CLIENTS (default
-# "1 2"), VARIANTS (default "0 2 1 3", the numbers of bench/postgrest_rpc.sql).
+# Environment: REQUEST (rpc or todos, default rpc), DURATION (seconds per
+# run, default 20), ROUNDS (default 3), SESSIONS (default 1000000), USERS
+# (default 250000), ACTIVE (requests draw their session from sessions
+# 1..ACTIVE only, default all), CLIENTS (default "1 2"), VARIANTS (default
+# "0 2 1 3", the numbers of bench/postgrest_rpc.sql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-if [ "${1:-}" != --inside-cluster ]; then
-  # shared_buffers holds auth.sessions and its key (about 240 MB at 1M
-  # sessions), as on a server sized for them; the 128 MB default would
-  # measure reads from the OS cache.
-  exec bash "$(dirname "$0")/../test/virtualenv.sh" -o shared_buffers=1GB bash "$0" --inside-cluster
-fi
 
 duration=${DURATION:-20}
 rounds=${ROUNDS:-3}
 sessions=${SESSIONS:-1000000}
 users=${USERS:-250000}
+request=${REQUEST:-rpc}
+case $request in
+  rpc) method=POST path=/rpc/ping request_line="POST /rpc/ping" ;;
+  todos) method=GET path=/todos request_line="GET /todos?select=*" ;;
+  *) echo "REQUEST must be rpc or todos" >&2; exit 2 ;;
+esac
+# As on a project whose table holds many more sessions than users are
+# making requests at the moment: the others are loaded but never asked for.
+active=${ACTIVE:-$sessions}
+if ! [ "$active" -ge 1 ] 2>/dev/null || [ "$active" -gt "$sessions" ]; then
+  echo "ACTIVE must be between 1 and SESSIONS ($sessions)" >&2
+  exit 2
+fi
+
+if [ "${1:-}" != --inside-cluster ]; then
+  # shared_buffers holds auth.sessions and its key (about 240 MB at 1M
+  # sessions) and public.todos with its user_id index (about 210 MB at 250k
+  # users), as on a server sized for them; the 128 MB default would measure
+  # reads from the OS cache.
+  exec bash "$(dirname "$0")/../test/virtualenv.sh" -o shared_buffers=1GB bash "$0" --inside-cluster
+fi
+
 # run order inside a round: none, no-op pre-request, ours, the setting
 read -r -a variants <<<"${VARIANTS:-0 2 1 3}"
 read -r -a client_counts <<<"${CLIENTS:-1 2}"
@@ -39,6 +57,7 @@ psql -q -v ON_ERROR_STOP=1 -v users="$users" -v sessions="$sessions" -f bench/se
 psql -q -v ON_ERROR_STOP=1 >&2 <<'SQL'
 CREATE EXTENSION pg_prewarm;
 SELECT pg_prewarm('auth.sessions') AS sessions_pages, pg_prewarm('auth.sessions_pkey') AS key_pages,
+       pg_prewarm('public.todos') AS todos_pages, pg_prewarm('public.todos_user_id_idx') AS todos_index_pages,
        current_setting('shared_buffers') AS shared_buffers;
 SQL
 
@@ -51,12 +70,18 @@ print(jwt.encode({"aal": "aal1", "amr": [{"method": "password", "timestamp": 176
   "iss": "https://abcdefghijklmnop.supabase.co/auth/v1", "phone": "", "role": "authenticated",
   "session_id": "00000000-0000-4000-8000-000000000001", "sub": "00000000-0000-4000-8000-000000000002",
   "user_metadata": {}}, "bench-secret-with-at-least-32-characters-long", algorithm="HS256"))')
-headers="{\"accept\":\"*/*\",\"accept-encoding\":\"gzip, deflate\",\"apikey\":\"$token\",\"authorization\":\"Bearer $token\",\"content-length\":\"0\",\"content-profile\":\"public\",\"content-type\":\"application/json\",\"host\":\"localhost:3000\",\"user-agent\":\"node\",\"x-client-info\":\"supabase-js-node/2.45.0\"}"
+# supabase-js names the schema in Accept-Profile on a GET, in Content-Profile
+# (with a JSON Content-Type) otherwise.
+if [ "$request" = rpc ]; then
+  headers="{\"accept\":\"*/*\",\"accept-encoding\":\"gzip, deflate\",\"apikey\":\"$token\",\"authorization\":\"Bearer $token\",\"content-length\":\"0\",\"content-profile\":\"public\",\"content-type\":\"application/json\",\"host\":\"localhost:3000\",\"user-agent\":\"node\",\"x-client-info\":\"supabase-js-node/2.45.0\"}"
+else
+  headers="{\"accept\":\"*/*\",\"accept-encoding\":\"gzip, deflate\",\"accept-profile\":\"public\",\"apikey\":\"$token\",\"authorization\":\"Bearer $token\",\"host\":\"localhost:3000\",\"user-agent\":\"node\",\"x-client-info\":\"supabase-js-node/2.45.0\"}"
+fi
 
-pgbench_args=(-n -M prepared -f bench/postgrest_rpc.sql
-  -D sessions="$sessions" -D users="$users"
-  -D search_path='"public", "extensions"' -D role=authenticated -D method=POST
-  -D path=/rpc/ping -D headers="$headers" -D cookies='{}')
+pgbench_args=(-n -M prepared -f "bench/postgrest_$request.sql"
+  -D active="$active" -D users="$users"
+  -D search_path='"public", "extensions"' -D role=authenticated -D method="$method"
+  -D path="$path" -D headers="$headers" -D cookies='{}')
 
 # Sanity: one transaction per variant must succeed (the hook lets a live
 # session through), and the hook must refuse a session that does not exist.
@@ -77,6 +102,20 @@ SELECT public.ping();
 SQL
 )
 echo "$refused" | grep -q 'session from access token does not exist' || { echo "jcv_logout.require_session did not refuse an unknown session" >&2; exit 1; }
+if [ "$request" = todos ]; then
+  # The read as the script sends it, with the claims of the last active
+  # session's user: row level security must leave exactly that user's 10 rows.
+  read_statement=$(sed -n 's/^\(WITH pgrst_source .*\);$/\1/p' bench/postgrest_todos.sql)
+  as_user="BEGIN;
+SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims', pg_catalog.json_build_object('role', 'authenticated',
+  'sub', pg_catalog.md5('user' || (($active - 1) % $users + 1))::uuid, 'session_id', pg_catalog.md5('session' || $active)::uuid)::text, true) \g /dev/null"
+  echo "plan of GET /todos?select=* under row level security:" >&2
+  psql -Atq -v ON_ERROR_STOP=1 >&2 <<<"$as_user
+EXPLAIN (COSTS OFF) $read_statement;"
+  rows=$(psql -Atq -v ON_ERROR_STOP=1 <<<"$as_user
+SELECT page_total, pg_catalog.json_array_length(body) FROM ($read_statement) AS response;")
+  [ "$rows" = "10|10" ] || { echo "GET /todos returned $rows (page_total|rows in the body), not 10|10" >&2; exit 1; }
+fi
 echo "plan of the hook's lookup:" >&2
 psql -Atq >&2 <<'SQL'
 PREPARE find_user_session(uuid, uuid) AS
@@ -114,7 +153,7 @@ paired_overhead() {  # paired_overhead CLIENTS V BASE
 }
 
 echo
-echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $sessions sessions"
+echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active)"
 echo
 echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none | vs no-op pre-request |"
 echo "|---:|---|---:|---:|---:|---:|"
