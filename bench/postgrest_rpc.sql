@@ -10,7 +10,8 @@
 -- colon before false: pgbench would read ":false" as a variable.)
 \set n random(1, :active)
 \set u 1 + (:n - 1) % :users
-begin isolation level read committed read write;
+-- PostgREST v12 runs a call of a STABLE function READ ONLY, POST or not.
+begin isolation level read committed read only;
 select set_config('search_path', :search_path, true), set_config('role', :role, true), set_config('request.jwt.claims', pg_catalog.format('{"aal":"aal1","amr":[{"method":"password","timestamp":1764000000}],"app_metadata":{"provider":"email","providers":["email"]},"aud":"authenticated","email":"user%s@example.com","exp":4102444800,"iat":1764000000,"is_anonymous": false,"iss":"https://abcdefghijklmnop.supabase.co/auth/v1","phone":"","role":"authenticated","session_id":"%s","sub":"%s","user_metadata":{}}', CAST(:u AS text), pg_catalog.md5('session' || :n)::uuid, pg_catalog.md5('user' || :u)::uuid), true), set_config('request.method', :method, true), set_config('request.path', :path, true), set_config('request.headers', :headers, true), set_config('request.cookies', :cookies, true);
 \if :hook = 1
 select "public"."auth_require_session"();

@@ -11,7 +11,8 @@
 # Environment: REQUEST (rpc or todos, default rpc), DURATION (seconds per
 # run, default 20), ROUNDS (default 3), SESSIONS (default 1000000), USERS
 # (default 250000), ACTIVE (requests draw their session from sessions
-# 1..ACTIVE only, default all), CLIENTS (default "1 2"), VARIANTS (default
+# 1..ACTIVE only, default all), SESSION_CACHE (jcv_logout.session_cache,
+# default 8192; 0: none), CLIENTS (default "1 2"), VARIANTS (default
 # "0 2 1 3", the numbers of bench/postgrest_rpc.sql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,11 @@ if [ "${1:-}" != --inside-cluster ]; then
   # sessions) and public.todos with its user_id index (about 210 MB at 250k
   # users), as on a server sized for them; the 128 MB default would measure
   # reads from the OS cache.
-  exec bash "$(dirname "$0")/../test/virtualenv.sh" -o shared_buffers=1GB bash "$0" --inside-cluster
+  # jcv_logout in shared_preload_libraries, as the README recommends: the
+  # session cache keeps sessions found alive (SESSION_CACHE entries per backend).
+  exec bash "$(dirname "$0")/../test/virtualenv.sh" -o shared_buffers=1GB \
+    -o shared_preload_libraries=jcv_logout -o jcv_logout.session_cache="${SESSION_CACHE:-8192}" \
+    bash "$0" --inside-cluster
 fi
 
 # run order inside a round: none, no-op pre-request, ours, the setting
@@ -153,7 +158,7 @@ paired_overhead() {  # paired_overhead CLIENTS V BASE
 }
 
 echo
-echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active)"
+echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active), jcv_logout preloaded with jcv_logout.session_cache = $(psql -Atc 'SHOW jcv_logout.session_cache')"
 echo
 echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none | vs no-op pre-request |"
 echo "|---:|---|---:|---:|---:|---:|"

@@ -79,14 +79,25 @@ typedef struct cached_session
 	pg_uuid_t	session_id;
 	pg_uuid_t	user_id;
 	uint64		started;		/* the slot's started count when looked up */
+	TimestampTz not_after;
+	TimestampTz created_at;
+	TimestampTz last_active;
 	uint32		epoch;			/* live while equal to cache_epoch */
-	jcv_session_times times;
+	uint32		last_use;		/* the least recently used of a set goes */
+	uint8		present;		/* which of the three times are known */
 } cached_session;
 
-/* Direct-mapped by the session id's hash: a newer session replaces an older. */
+#define HAS_NOT_AFTER 1
+#define HAS_CREATED_AT 2
+#define HAS_LAST_ACTIVE 4
+
+/* Four entries per set, picked by the session id's hash. */
+#define SET_SIZE 4
+
 static cached_session *entries = NULL;
-static int	entry_count = 0;
+static int	set_count = 0;
 static uint32 cache_epoch = 1;
+static uint32 use_clock = 0;
 
 static uint32
 session_hash(const pg_uuid_t *session_id)
@@ -330,22 +341,30 @@ jcv_session_cache_usable(void)
 		!RecoveryInProgress() && !IsolationUsesXactSnapshot() && !IsInParallelMode();
 }
 
-/* The entries, sized as the setting says now; false if memory is short. */
+/* The entries, sized as the setting says now; false if there are none. */
 static bool
 have_entries(void)
 {
-	if (entry_count == jcv_session_cache_size && entries != NULL)
+	int			wanted = Max(jcv_session_cache_size / SET_SIZE, 1);
+
+	if (entries != NULL && set_count == wanted)
 		return true;
 	if (entries != NULL)
 		pfree(entries);
-	entry_count = 0;
+	set_count = 0;
 	entries = MemoryContextAllocExtended(TopMemoryContext,
-										 mul_size(jcv_session_cache_size, sizeof(cached_session)),
+										 mul_size(wanted, SET_SIZE * sizeof(cached_session)),
 										 MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
 	if (entries == NULL)
 		return false;
-	entry_count = jcv_session_cache_size;
+	set_count = wanted;
 	return true;
+}
+
+static cached_session *
+set_of(uint32 hash)
+{
+	return &entries[(hash % set_count) * SET_SIZE];
 }
 
 bool
@@ -353,14 +372,18 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 						 jcv_session_times *times)
 {
 	uint32		hash = session_hash(session_id);
-	cached_session *entry;
+	cached_session *entry = NULL;
 
 	if (!have_entries())
 		return false;
-	entry = &entries[hash % entry_count];
-	if (entry->epoch != cache_epoch ||
-		memcmp(entry->session_id.data, session_id->data, UUID_LEN) != 0 ||
-		memcmp(entry->user_id.data, user_id->data, UUID_LEN) != 0)
+	for (cached_session *e = set_of(hash); e < set_of(hash) + SET_SIZE; e++)
+	{
+		if (e->epoch == cache_epoch &&
+			memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0 &&
+			memcmp(e->user_id.data, user_id->data, UUID_LEN) == 0)
+			entry = e;
+	}
+	if (entry == NULL)
 		return false;
 
 	/*
@@ -373,7 +396,13 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 		entry->epoch = 0;
 		return false;
 	}
-	*times = entry->times;
+	entry->last_use = ++use_clock;
+	times->has_not_after = (entry->present & HAS_NOT_AFTER) != 0;
+	times->not_after = entry->not_after;
+	times->has_created_at = (entry->present & HAS_CREATED_AT) != 0;
+	times->created_at = entry->created_at;
+	times->has_last_active = (entry->present & HAS_LAST_ACTIVE) != 0;
+	times->last_active = entry->last_active;
 	return true;
 }
 
@@ -400,15 +429,34 @@ void
 jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 					  const jcv_session_times *times, uint64 ticket)
 {
+	uint32		hash = session_hash(session_id);
 	cached_session *entry;
 
 	if (!have_entries())
 		return;
-	entry = &entries[session_hash(session_id) % entry_count];
+	/* the same session's entry, else a free one, else the least recently used */
+	entry = set_of(hash);
+	for (cached_session *e = set_of(hash); e < set_of(hash) + SET_SIZE; e++)
+	{
+		if (e->epoch == cache_epoch && memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0)
+		{
+			entry = e;
+			break;
+		}
+		if (entry->epoch == cache_epoch &&
+			(e->epoch != cache_epoch || (int32) (e->last_use - entry->last_use) < 0))
+			entry = e;
+	}
 	entry->session_id = *session_id;
 	entry->user_id = *user_id;
 	entry->started = ticket;
-	entry->times = *times;
+	entry->not_after = times->not_after;
+	entry->created_at = times->created_at;
+	entry->last_active = times->last_active;
+	entry->present = (times->has_not_after ? HAS_NOT_AFTER : 0) |
+		(times->has_created_at ? HAS_CREATED_AT : 0) |
+		(times->has_last_active ? HAS_LAST_ACTIVE : 0);
+	entry->last_use = ++use_clock;
 	entry->epoch = cache_epoch;
 }
 
@@ -418,7 +466,7 @@ jcv_session_cache_forget_all(void)
 	if (++cache_epoch == 0)
 	{
 		if (entries != NULL)
-			memset(entries, 0, mul_size(entry_count, sizeof(cached_session)));
+			memset(entries, 0, mul_size(set_count, SET_SIZE * sizeof(cached_session)));
 		cache_epoch = 1;
 	}
 }
