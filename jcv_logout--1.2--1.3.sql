@@ -1,4 +1,4 @@
-/* jcv_logout--1.2--1.3.sql: the session cache's trigger on auth.sessions */
+/* jcv_logout--1.2--1.3.sql: the session cache's triggers */
 
 \echo Use "ALTER EXTENSION jcv_logout UPDATE TO '1.3'" to load this file. \quit
 
@@ -11,6 +11,22 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION jcv_logout_session_changed() IS
 'Trigger on auth.sessions (auth_enable_session_cache): tells the session cache of every backend about a session deleted or ended sooner';
+
+-- ALTER TABLE can disable that trigger without locking session checks out
+-- (src/session_cache.c): each transaction running one is counted as a
+-- change of the whole table. Fires as the role altering; runs no SQL.
+CREATE FUNCTION jcv_logout_table_altered()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'jcv_logout_table_altered'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION jcv_logout_table_altered() IS
+'Event trigger on ALTER TABLE: tells the session cache of every backend that a table''s triggers may have changed';
+
+CREATE EVENT TRIGGER jcv_logout_table_altered ON ddl_command_start
+  WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION jcv_logout_table_altered();
+ALTER EVENT TRIGGER jcv_logout_table_altered ENABLE ALWAYS;
 
 CREATE FUNCTION auth_enable_session_cache()
 RETURNS boolean
@@ -31,6 +47,7 @@ COMMENT ON FUNCTION auth_disable_session_cache() IS
 'Drop the trigger that auth_enable_session_cache created: every session check then reads auth.sessions; false when it was not there';
 
 REVOKE ALL ON FUNCTION jcv_logout_session_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION jcv_logout_table_altered() FROM PUBLIC;
 REVOKE ALL ON FUNCTION auth_enable_session_cache() FROM PUBLIC;
 REVOKE ALL ON FUNCTION auth_disable_session_cache() FROM PUBLIC;
 

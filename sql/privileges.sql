@@ -3,21 +3,22 @@
 -- plants are never used by the extension's SECURITY DEFINER functions.
 
 -- Every function of the extension is SECURITY DEFINER with a fixed
--- search_path (none listed = all are). Three exceptions: the procedure
+-- search_path (none listed = all are). Four exceptions: the procedure
 -- auth_purge_sessions_batched (PostgreSQL refuses COMMIT in a SECURITY
 -- DEFINER procedure or one with SET; each batch runs as the table's owner
 -- with that search_path, tested in admin.sql), auth_session_valid(),
 -- which policies call per row (it looks sessions up as its owner itself,
 -- naming nothing through the search_path; tested in session_valid.sql), and
--- the trigger jcv_logout_session_changed(), which runs no SQL and names
--- nothing (it reads the changed rows only; session_cache.sql).
+-- the triggers jcv_logout_session_changed() and jcv_logout_table_altered(),
+-- which run no SQL and name nothing (session_cache.sql).
 SELECT p.oid::regprocedure AS function_without_fixed_search_path
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
    AND (NOT p.prosecdef OR p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}')
    AND p.oid NOT IN ('auth_purge_sessions_batched(interval, integer)'::regprocedure,
                      'auth_session_valid()'::regprocedure,
-                     'jcv_logout_session_changed()'::regprocedure);
+                     'jcv_logout_session_changed()'::regprocedure,
+                     'jcv_logout_table_altered()'::regprocedure);
 
 CREATE ROLE regress_jcv_attacker;
 GRANT USAGE ON SCHEMA jcv_test TO regress_jcv_attacker;

@@ -8,6 +8,8 @@
 -- FOR EACH ROW (tgtype 25), enabled ALWAYS
 SELECT tgname, tgtype, tgenabled, tgfoid::regproc
   FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
+-- and the event trigger on ALTER TABLE, enabled ALWAYS
+SELECT evtname, evtevent, evtenabled, evtfoid::regproc, evttags FROM pg_event_trigger;
 SHOW jcv_logout.session_cache;
 
 -- What a check answers for a session and user: "passes", or its error
@@ -180,6 +182,33 @@ SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS after_delete;
 -- enabled again as created (ALWAYS); a second call has nothing to do
 SELECT auth_enable_session_cache() AS enabled, auth_enable_session_cache() AS again;
 SELECT tgenabled FROM pg_trigger WHERE tgname = 'jcv_logout_session_changed';
+
+-- While a transaction that ran ALTER TABLE is open (it may have disabled
+-- the trigger), nothing is kept or used
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000013');
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS kept;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+ALTER TABLE auth.sessions ALTER COLUMN user_agent SET STATISTICS 100;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+ROLLBACK;
+-- nor with the event trigger disabled
+ALTER EVENT TRIGGER jcv_logout_table_altered DISABLE;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
+SELECT jcv_test.session_lookups() AS lookups;
+COMMIT;
+ALTER EVENT TRIGGER jcv_logout_table_altered ENABLE ALWAYS;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
+       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
+SELECT jcv_test.session_lookups() AS kept_again_lookups;
+COMMIT;
 
 -- Dropped: nothing kept; created again
 SELECT auth_disable_session_cache() AS disabled, auth_disable_session_cache() AS again;

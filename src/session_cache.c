@@ -22,6 +22,11 @@
  *	  such a request never answers from a stale entry. What the trigger does
  *	  not see invalidates the relation (TRUNCATE, DDL, a disabled or dropped
  *	  trigger), which the check reads after locking the table: all entries go.
+ *	  The relation's invalidation is sent after its commit is visible,
+ *	  though, and only TRUNCATE and DROP lock out the check meanwhile; so
+ *	  one more slot, for the whole table, counts transactions running ALTER
+ *	  TABLE (the event trigger jcv_logout_table_altered, enabled ALWAYS):
+ *	  disabling the trigger and deleting in one transaction is seen too.
  *
  *	  Only a primary in READ COMMITTED outside parallel mode uses the cache (a
  *	  standby replays deletes without triggers; a transaction snapshot may
@@ -34,7 +39,12 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_event_trigger.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -43,16 +53,23 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "session_cache.h"
 
 PG_FUNCTION_INFO_V1(jcv_logout_session_changed);
+PG_FUNCTION_INFO_V1(jcv_logout_table_altered);
 
 #define CHANGE_SLOT_COUNT 65536
 #define CHANGE_SLOT_BITS 16
+/* After the sessions' slots: the whole table's */
+#define TABLE_SLOT CHANGE_SLOT_COUNT
+#define ALL_SLOTS (CHANGE_SLOT_COUNT + 1)
 
 typedef struct change_slot
 {
@@ -70,7 +87,7 @@ static shmem_startup_hook_type prev_shmem_startup = NULL;
 
 /* Slots this transaction has begun a change in (TopTransactionContext). */
 static bits8 *pending_set = NULL;
-static uint16 *pending_slots = NULL;
+static uint32 *pending_slots = NULL;
 static int	pending_count = 0;
 static int	pending_capacity = 0;
 
@@ -79,6 +96,7 @@ typedef struct cached_session
 	pg_uuid_t	session_id;
 	pg_uuid_t	user_id;
 	uint64		started;		/* the slot's started count when looked up */
+	uint64		table_started;	/* the table slot's */
 	TimestampTz not_after;
 	TimestampTz created_at;
 	TimestampTz last_active;
@@ -116,7 +134,7 @@ request_change_slots(void)
 {
 	if (prev_shmem_request)
 		prev_shmem_request();
-	RequestAddinShmemSpace(mul_size(CHANGE_SLOT_COUNT, sizeof(change_slot)));
+	RequestAddinShmemSpace(mul_size(ALL_SLOTS, sizeof(change_slot)));
 }
 
 static void
@@ -128,10 +146,10 @@ attach_change_slots(void)
 		prev_shmem_startup();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	change_slots = ShmemInitStruct("jcv_logout session changes",
-								   mul_size(CHANGE_SLOT_COUNT, sizeof(change_slot)), &found);
+								   mul_size(ALL_SLOTS, sizeof(change_slot)), &found);
 	if (!found)
 	{
-		for (int i = 0; i < CHANGE_SLOT_COUNT; i++)
+		for (int i = 0; i < ALL_SLOTS; i++)
 		{
 			pg_atomic_init_u64(&change_slots[i].started, 0);
 			pg_atomic_init_u64(&change_slots[i].finished, 0);
@@ -180,29 +198,27 @@ jcv_session_cache_init(void)
 	RegisterXactCallback(finish_changes, NULL);
 }
 
-/* Marks the session's slot as changing until this transaction ends. */
+/* Marks a slot as changing until this transaction ends. */
 static void
-begin_change(const pg_uuid_t *session_id)
+begin_change(uint32 slot)
 {
-	uint32		slot = session_hash(session_id) >> (32 - CHANGE_SLOT_BITS);
-
 	if (pending_set == NULL)
 	{
-		pending_set = MemoryContextAllocZero(TopTransactionContext, CHANGE_SLOT_COUNT / BITS_PER_BYTE);
+		pending_set = MemoryContextAllocZero(TopTransactionContext, (ALL_SLOTS + BITS_PER_BYTE - 1) / BITS_PER_BYTE);
 		pending_capacity = 16;
-		pending_slots = MemoryContextAlloc(TopTransactionContext, pending_capacity * sizeof(uint16));
+		pending_slots = MemoryContextAlloc(TopTransactionContext, pending_capacity * sizeof(uint32));
 	}
 	if (pending_set[slot / BITS_PER_BYTE] & (1 << (slot % BITS_PER_BYTE)))
 		return;
 	if (pending_count == pending_capacity)
 	{
 		pending_capacity *= 2;
-		pending_slots = repalloc(pending_slots, pending_capacity * sizeof(uint16));
+		pending_slots = repalloc(pending_slots, pending_capacity * sizeof(uint32));
 	}
 	/* Nothing between the bump and the record can fail. */
 	pg_atomic_fetch_add_u64(&change_slots[slot].started, 1);
 	pending_set[slot / BITS_PER_BYTE] |= 1 << (slot % BITS_PER_BYTE);
-	pending_slots[pending_count++] = (uint16) slot;
+	pending_slots[pending_count++] = slot;
 }
 
 /* Column of the row by name, when it is of one of the two types given. */
@@ -301,7 +317,7 @@ begin_change_of_row(HeapTuple row, TupleDesc desc)
 	bool		present;
 
 	if (read_column(row, desc, "id", UUIDOID, UUIDOID, &id, &present) && present)
-		begin_change(DatumGetUUIDP(id));
+		begin_change(session_hash(DatumGetUUIDP(id)) >> (32 - CHANGE_SLOT_BITS));
 }
 
 /*
@@ -332,6 +348,78 @@ jcv_logout_session_changed(PG_FUNCTION_ARGS)
 		begin_change_of_row(trigger->tg_newtuple, desc);
 	}
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Event trigger ON ddl_command_start WHEN TAG IN ('ALTER TABLE'): ALTER
+ * TABLE can disable the trigger above without locking the check out.
+ */
+Datum
+jcv_logout_table_altered(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must run as an event trigger", JCV_TABLE_ALTERED_TRIGGER)));
+	if (change_slots != NULL)
+		begin_change(TABLE_SLOT);
+	PG_RETURN_VOID();
+}
+
+/*
+ * Our event trigger: on ddl_command_start, our C function, enabled ALWAYS,
+ * for ALTER TABLE (its only tag, or no tag filter at all).
+ */
+bool
+jcv_is_c_function(Oid function, const char *symbol)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+	bool		isnull;
+	bool		ours = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang == ClanguageId)
+	{
+		Datum		prosrc = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
+
+		ours = !isnull && strcmp(TextDatumGetCString(prosrc), symbol) == 0;
+	}
+	ReleaseSysCache(tuple);
+	return ours;
+}
+
+bool
+jcv_session_cache_watches_alter_table(void)
+{
+	HeapTuple	tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(JCV_TABLE_ALTERED_TRIGGER));
+	Form_pg_event_trigger trigger;
+	bool		watches = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	trigger = (Form_pg_event_trigger) GETSTRUCT(tuple);
+	if (trigger->evtenabled == TRIGGER_FIRES_ALWAYS &&
+		strcmp(NameStr(trigger->evtevent), "ddl_command_start") == 0 &&
+		jcv_is_c_function(trigger->evtfoid, JCV_TABLE_ALTERED_TRIGGER))
+	{
+		bool		isnull;
+		Datum		tags = SysCacheGetAttr(EVENTTRIGGERNAME, tuple, Anum_pg_event_trigger_evttags, &isnull);
+
+		watches = isnull;
+		if (!isnull)
+		{
+			Datum	   *values;
+			int			count;
+
+			deconstruct_array(DatumGetArrayTypeP(tags), TEXTOID, -1, false, TYPALIGN_INT,
+							  &values, NULL, &count);
+			for (int i = 0; i < count; i++)
+				watches |= pg_strcasecmp(TextDatumGetCString(values[i]), "ALTER TABLE") == 0;
+		}
+	}
+	ReleaseSysCache(tuple);
+	return watches;
 }
 
 bool
@@ -391,7 +479,8 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 	 * commit of every change it sees, which bumped started first.
 	 */
 	pg_read_barrier();
-	if (pg_atomic_read_u64(&slot_of(hash)->started) != entry->started)
+	if (pg_atomic_read_u64(&slot_of(hash)->started) != entry->started ||
+		pg_atomic_read_u64(&change_slots[TABLE_SLOT].started) != entry->table_started)
 	{
 		entry->epoch = 0;
 		return false;
@@ -407,27 +496,25 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 }
 
 bool
-jcv_session_cache_ticket(const pg_uuid_t *session_id, uint64 *ticket)
+jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ticket *ticket)
 {
 	change_slot *slot = slot_of(session_hash(session_id));
-	uint64		finished;
-	uint64		started;
+	change_slot *table = &change_slots[TABLE_SLOT];
+	uint64		finished = pg_atomic_read_u64(&slot->finished);
+	uint64		table_finished = pg_atomic_read_u64(&table->finished);
 
 	/* finished first: equal then means no change was in flight in between */
-	finished = pg_atomic_read_u64(&slot->finished);
 	pg_read_barrier();
-	started = pg_atomic_read_u64(&slot->started);
+	ticket->started = pg_atomic_read_u64(&slot->started);
+	ticket->table_started = pg_atomic_read_u64(&table->started);
 	/* the caller's snapshot must come after these reads */
 	pg_memory_barrier();
-	if (started != finished)
-		return false;
-	*ticket = started;
-	return true;
+	return ticket->started == finished && ticket->table_started == table_finished;
 }
 
 void
 jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
-					  const jcv_session_times *times, uint64 ticket)
+					  const jcv_session_times *times, const jcv_session_ticket *ticket)
 {
 	uint32		hash = session_hash(session_id);
 	cached_session *entry;
@@ -449,7 +536,8 @@ jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 	}
 	entry->session_id = *session_id;
 	entry->user_id = *user_id;
-	entry->started = ticket;
+	entry->started = ticket->started;
+	entry->table_started = ticket->table_started;
 	entry->not_after = times->not_after;
 	entry->created_at = times->created_at;
 	entry->last_active = times->last_active;

@@ -14,6 +14,15 @@
 
 /* The trigger on auth.sessions that announces changes; its C symbol too. */
 #define JCV_SESSION_CHANGE_TRIGGER "jcv_logout_session_changed"
+/* The event trigger on ALTER TABLE, its function and C symbol. */
+#define JCV_TABLE_ALTERED_TRIGGER "jcv_logout_table_altered"
+
+/* The change counts a lookup whose answer may be kept was made after. */
+typedef struct jcv_session_ticket
+{
+	uint64		started;
+	uint64		table_started;
+} jcv_session_ticket;
 
 /* jcv_logout.session_cache: entries per backend, 0 for none. */
 extern int	jcv_session_cache_size;
@@ -25,7 +34,8 @@ extern void jcv_session_cache_init(void);
  * Whether this backend may answer from the cache now: the counters exist
  * (library in shared_preload_libraries), a primary in READ COMMITTED, a
  * cache size above 0. The caller also makes sure the change trigger is in
- * place on the table it reads.
+ * place on the table it reads, and the event trigger in the database
+ * (jcv_session_cache_watches_alter_table).
  */
 extern bool jcv_session_cache_usable(void);
 
@@ -38,11 +48,17 @@ extern bool jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_
  * session may be in flight. Otherwise *ticket is what jcv_session_cache_add
  * needs, and the lookup must use a snapshot taken after this call.
  */
-extern bool jcv_session_cache_ticket(const pg_uuid_t *session_id, uint64 *ticket);
+extern bool jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ticket *ticket);
 
 /* Keeps a session found alive through a snapshot taken after the ticket. */
 extern void jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
-								  const jcv_session_times *times, uint64 ticket);
+								  const jcv_session_times *times, const jcv_session_ticket *ticket);
+
+/* Whether a function is the C function of that symbol (only a superuser makes one). */
+extern bool jcv_is_c_function(Oid function, const char *symbol);
+
+/* Whether jcv_logout_table_altered is in place: ON ddl_command_start, ALTER TABLE, ALWAYS. */
+extern bool jcv_session_cache_watches_alter_table(void);
 
 /* Forgets every session (the table or what the check knows of it changed). */
 extern void jcv_session_cache_forget_all(void);

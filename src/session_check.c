@@ -28,8 +28,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_language.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -127,26 +125,6 @@ forget_target_catalog(Datum arg pg_attribute_unused(), int cacheid pg_attribute_
 	forget_target();
 }
 
-/* Whether a function is jcv_logout_session_changed (C: only a superuser makes one). */
-static bool
-is_change_trigger_function(Oid function)
-{
-	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
-	bool		isnull;
-	bool		ours = false;
-
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	if (((Form_pg_proc) GETSTRUCT(tuple))->prolang == ClanguageId)
-	{
-		Datum		symbol = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &isnull);
-
-		ours = !isnull && strcmp(TextDatumGetCString(symbol), JCV_SESSION_CHANGE_TRIGGER) == 0;
-	}
-	ReleaseSysCache(tuple);
-	return ours;
-}
-
 /*
  * Whether every change that can end a session fires our trigger: AFTER
  * UPDATE OR DELETE FOR EACH ROW, on every column, without a WHEN, enabled
@@ -167,7 +145,7 @@ has_change_trigger(Relation rel)
 			TRIGGER_FOR_DELETE(type) && TRIGGER_FOR_UPDATE(type) &&
 			trigger->tgnattr == 0 && trigger->tgqual == NULL &&
 			!OidIsValid(trigger->tgconstraint) &&
-			is_change_trigger_function(trigger->tgfoid))
+			jcv_is_c_function(trigger->tgfoid, JCV_SESSION_CHANGE_TRIGGER))
 			return true;
 	}
 	return false;
@@ -226,7 +204,8 @@ describe_target(Relation rel)
 	if (fits)
 	{
 		target.index_id = index_id;
-		target.change_trigger = has_change_trigger(rel);
+		target.change_trigger = has_change_trigger(rel) &&
+			jcv_session_cache_watches_alter_table();
 	}
 }
 
@@ -246,8 +225,9 @@ lock_sessions_table(void)
 		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_target_catalog, (Datum) 0);
 		/* the owner's superuser and BYPASSRLS attributes */
 		CacheRegisterSyscacheCallback(AUTHOID, forget_target_catalog, (Datum) 0);
-		/* the trigger's function */
+		/* the triggers' functions, the event trigger */
 		CacheRegisterSyscacheCallback(PROCOID, forget_target_catalog, (Datum) 0);
+		CacheRegisterSyscacheCallback(EVENTTRIGGEROID, forget_target_catalog, (Datum) 0);
 		callbacks_registered = true;
 	}
 	if (target.valid)
@@ -319,7 +299,7 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 	pg_uuid_t  *user_id = DatumGetUUIDP(uuid_datum(claims->sub));
 	bool		keep = target.change_trigger && jcv_session_cache_usable();
 	jcv_session_times times;
-	uint64		ticket = 0;
+	jcv_session_ticket ticket;
 	bool		ours = false;
 	Relation	rel;
 	Snapshot	snapshot;
@@ -341,7 +321,7 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 		UnregisterSnapshot(snapshot);
 		/* not a row this transaction wrote: no trigger tells of its rollback */
 		if (*state == SESSION_ACTIVE && !ours)
-			jcv_session_cache_add(session_id, user_id, &times, ticket);
+			jcv_session_cache_add(session_id, user_id, &times, &ticket);
 	}
 }
 
