@@ -104,6 +104,10 @@ run_suite "postgrest replay" bash test/virtualenv.sh /usr/bin/python3 test/postg
 # in row level security policies, on a cluster of their own. One line per case.
 run_suite "services replay" bash test/virtualenv.sh /usr/bin/python3 test/services_replay.py
 
+# The session cache under real concurrency: requests in four backends while two
+# connections end their sessions every way, for RACE_SECONDS (20). One line per check.
+run_suite "session cache race" bash test/virtualenv.sh -o shared_preload_libraries=jcv_logout /usr/bin/python3 test/session_cache_race.py
+
 # The outside security review's attacks, on a cluster of their own (it
 # restarts the server with the library preloaded and back). One line per case.
 run_suite "security review" bash test/virtualenv.sh /usr/bin/python3 test/security_review.py
