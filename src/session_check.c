@@ -89,7 +89,8 @@ static const char *const probe_column_names[PROBE_COLUMN_COUNT] = {
 /*
  * What the probe needs of auth.sessions, kept while the table, its schema,
  * the roles and the functions stay as they are (relcache, pg_namespace,
- * pg_authid and pg_proc invalidations clear it, and the sessions kept).
+ * pg_authid, pg_auth_members, pg_proc and pg_event_trigger invalidations
+ * clear it, and the sessions kept).
  * index_id is InvalidOid when the probe does not fit: the table's shape,
  * or its owner may not read it without row level security.
  */
@@ -223,8 +224,9 @@ lock_sessions_table(void)
 	{
 		CacheRegisterRelcacheCallback(forget_target_relation, (Datum) 0);
 		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_target_catalog, (Datum) 0);
-		/* the owner's superuser and BYPASSRLS attributes */
+		/* the owner's superuser and BYPASSRLS attributes, its memberships */
 		CacheRegisterSyscacheCallback(AUTHOID, forget_target_catalog, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, forget_target_catalog, (Datum) 0);
 		/* the triggers' functions, the event trigger */
 		CacheRegisterSyscacheCallback(PROCOID, forget_target_catalog, (Datum) 0);
 		CacheRegisterSyscacheCallback(EVENTTRIGGEROID, forget_target_catalog, (Datum) 0);
