@@ -13,7 +13,7 @@
 # (default 250000), ACTIVE (requests draw their session from sessions
 # 1..ACTIVE only, default all), SESSION_CACHE (jcv_logout.session_cache,
 # default 8192; 0: none), CLIENTS (default "1 2"), VARIANTS (default
-# "0 2 1 3", the numbers of bench/postgrest_rpc.sql).
+# "0 3 2 1", the numbers of bench/postgrest_rpc.sql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,8 +47,10 @@ if [ "${1:-}" != --inside-cluster ]; then
     bash "$0" --inside-cluster
 fi
 
-# run order inside a round: none, no-op pre-request, ours, the setting
-read -r -a variants <<<"${VARIANTS:-0 2 1 3}"
+# Run order: each pair compared (none and the setting, the no-op and ours as
+# pre-requests) back to back, and every other round reversed, so that the
+# machine's drift falls on both sides of each pair alike.
+read -r -a variants <<<"${VARIANTS:-0 3 2 1}"
 read -r -a client_counts <<<"${CLIENTS:-1 2}"
 declare -A variant_name=([0]="no db-pre-request" [2]="no-op db-pre-request"
   [1]="auth_require_session() as db-pre-request" [3]="jcv_logout.require_session = on, no db-pre-request")
@@ -128,10 +130,70 @@ PREPARE find_user_session(uuid, uuid) AS
 EXPLAIN (COSTS OFF) EXECUTE find_user_session(md5('session1')::uuid, md5('user1')::uuid);
 SQL
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# "+m% (lowest … highest)" of ratios - 1
+spread() {
+  local sorted
+  sorted=$(tr ' ' '\n' | grep -v '^$' | sort -g)
+  printf '%s (%s … %s)' "$(echo "$sorted" | median | awk '{printf "%+.1f%%", $1 * 100}')" \
+    "$(echo "$sorted" | head -n 1 | awk '{printf "%+.1f%%", $1 * 100}')" \
+    "$(echo "$sorted" | tail -n 1 | awk '{printf "%+.1f%%", $1 * 100}')"
+}
+
+if [ "${MODE:-}" = interleaved ]; then
+  # Both sides in one pgbench run: every connection picks, per transaction at
+  # random, the request without a check or with jcv_logout.require_session
+  # turned on for that transaction (one more set_config in the first
+  # statement, on both sides), so both see the same moments of this shared
+  # machine; each round compares the two scripts' average latencies.
+  work=$(mktemp -d)
+  for side in off on; do
+    sed "s/^select set_config('search_path'/select set_config('jcv_logout.require_session', '$side', true), set_config('search_path'/" \
+      "bench/postgrest_$request.sql" >"$work/$side.sql"
+    grep -q "jcv_logout.require_session', '$side'" "$work/$side.sql"
+  done
+  interleaved_args=()
+  for arg in "${pgbench_args[@]}"; do
+    if [ "$arg" = "bench/postgrest_$request.sql" ]; then
+      interleaved_args+=("$work/off.sql@1" -f "$work/on.sql@1")
+    else
+      interleaved_args+=("$arg")
+    fi
+  done
+  declare -A ratios lat_off lat_on
+  for round in $(seq 1 "$rounds"); do
+    for clients in "${client_counts[@]}"; do
+      out=$(pgbench "${interleaved_args[@]}" -D hook=0 -c "$clients" -j "$clients" -T "$duration" 2>&1)
+      failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
+      read -r off on < <(echo "$out" | awk '/^SQL script [12]:/ {n++} n && /latency average/ {l[n] = $(NF-1)} END {print l[1], l[2]}')
+      if [ -z "$on" ] || [ "${failed:-0}" != 0 ]; then echo "$out" >&2; exit 1; fi
+      ratios[$clients]="${ratios[$clients]:-} $(awk -v a="$off" -v b="$on" 'BEGIN {print b / a - 1}')"
+      lat_off[$clients]="${lat_off[$clients]:-} $off"
+      lat_on[$clients]="${lat_on[$clients]:-} $on"
+      echo "round $round, -c $clients: $off ms without a check, $on ms with jcv_logout.require_session" >&2
+    done
+  done
+  rm -rf "$work"
+  echo
+  echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), $rounds rounds of -T $duration, each interleaving both sides per transaction, $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active), jcv_logout preloaded with jcv_logout.session_cache = $(psql -Atc 'SHOW jcv_logout.session_cache')"
+  echo
+  echo "| clients | latency without a check (ms) | with jcv_logout.require_session (ms) | time per request: median of rounds (lowest … highest) |"
+  echo "|---:|---:|---:|---:|"
+  for clients in "${client_counts[@]}"; do
+    printf '| %d | %.4f | %.4f | %s |\n' "$clients" "$(echo "${lat_off[$clients]}" | median)" \
+      "$(echo "${lat_on[$clients]}" | median)" "$(echo "${ratios[$clients]}" | spread)"
+  done
+  exit 0
+fi
+
 declare -A tps latency round_tps
 for round in $(seq 1 "$rounds"); do
+  order=("${variants[@]}")
+  if [ $((round % 2)) = 0 ]; then
+    for ((i = 0; i < ${#variants[@]}; i++)); do order[i]=${variants[${#variants[@]} - 1 - i]}; done
+  fi
   for clients in "${client_counts[@]}"; do
-    for v in "${variants[@]}"; do
+    for v in "${order[@]}"; do
       out=$(PGOPTIONS=$(options_of "$v") pgbench "${pgbench_args[@]}" -D hook="$v" -c "$clients" -j "$clients" -T "$duration" 2>&1)
       t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
       l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
@@ -145,22 +207,21 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # Median over the rounds of (time per request of variant v) / (that of variant
 # base) - 1, each round's pair measured back to back: the machine's drift
-# between rounds cancels out.
+# between rounds cancels out. Then the lowest and highest round's.
 paired_overhead() {  # paired_overhead CLIENTS V BASE
   local r ratios=""
   for r in $(seq 1 "$rounds"); do
     ratios="$ratios $(awk -v b="${round_tps[$1,$3,$r]}" -v t="${round_tps[$1,$2,$r]}" 'BEGIN {print b / t - 1}')"
   done
-  echo "$ratios" | median | awk '{printf "%+.1f%%", $1 * 100}'
+  echo "$ratios" | spread
 }
 
 echo
 echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), -T $duration, $rounds alternating rounds (tps and latency: medians; overheads: medians of each round's ratio), $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active), jcv_logout preloaded with jcv_logout.session_cache = $(psql -Atc 'SHOW jcv_logout.session_cache')"
 echo
-echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none | vs no-op pre-request |"
+echo "| clients | db-pre-request | tps | latency (ms) | time per request vs none: median (rounds' lowest … highest) | vs no-op pre-request |"
 echo "|---:|---|---:|---:|---:|---:|"
 for clients in "${client_counts[@]}"; do
   for v in "${variants[@]}"; do
