@@ -12,25 +12,24 @@ SELECT tgname, tgtype, tgenabled, tgfoid::regproc
 SELECT evtname, evtevent, evtenabled, evtfoid::regproc, evttags FROM pg_event_trigger;
 SHOW jcv_logout.session_cache;
 
--- What a check answers for a session and user: "passes", or its error
+-- What a check of a session answers for its user (alice unless named):
+-- "passes", or its error (test/helpers.sql)
 CREATE FUNCTION jcv_test.check(session_id uuid, user_id uuid DEFAULT '11111111-1111-4111-8111-111111111111')
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE sql AS $$
+  SELECT jcv_test.require_session(jcv_test.claims(user_id::text, session_id::text))
+$$;
+-- Two checks, and how many lookups of auth.sessions' primary key they made
+-- (a check from the cache makes none), counted inside one statement
+CREATE FUNCTION jcv_test.check_twice(session_id uuid, OUT first text, OUT second text, OUT lookups bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  before bigint := pg_stat_get_xact_numscans('auth.sessions_pkey'::regclass);
 BEGIN
-  PERFORM set_config('request.jwt.claims',
-                     json_build_object('role', 'authenticated', 'sub', user_id,
-                                       'session_id', session_id)::text, true);
-  PERFORM auth_require_session();
-  RETURN 'passes';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ' ' || SQLERRM;
+  first := jcv_test.check(session_id);
+  second := jcv_test.check(session_id);
+  lookups := pg_stat_get_xact_numscans('auth.sessions_pkey'::regclass) - before;
 END
 $$;
--- Lookups of auth.sessions' primary key this backend made since its
--- statistics were last flushed (a check from the cache makes none): each
--- count below is read inside the transaction that made the checks, after
--- SELECT pg_stat_force_next_flush() flushed everything before it.
-CREATE FUNCTION jcv_test.session_lookups() RETURNS bigint
-LANGUAGE sql AS $$ SELECT pg_stat_get_xact_numscans('auth.sessions_pkey'::regclass) $$;
 
 -- A live session of alice's, fresh for each case
 CREATE FUNCTION jcv_test.new_session(id uuid, user_id uuid DEFAULT '11111111-1111-4111-8111-111111111111')
@@ -42,18 +41,9 @@ SELECT jcv_test.new_session(('cccccccc-0000-4000-8000-00000000000' || n)::uuid)
   FROM generate_series(1, 9) AS n;
 
 -- Checked once, the session is kept: later checks read nothing, in this
--- transaction and in the next
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001') AS next_transaction;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+-- statement and in the next
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000001');
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000001');
 
 -- A session kept for its owner is no one else's
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000001',
@@ -85,11 +75,7 @@ UPDATE auth.sessions SET refreshed_at = now() AT TIME ZONE 'UTC' + interval '1 s
                          updated_at = now() + interval '1 second'
  WHERE id = 'cccccccc-0000-4000-8000-000000000005';
 RESET ROLE;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000005') AS after_refresh;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000005');
 
 -- Its last activity moved back past the idle timeout: refused
 SET jcv_logout.idle_timeout = '1h';
@@ -120,11 +106,7 @@ DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000008';
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS own_delete;
 ROLLBACK;
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS after_rollback;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000008') AS kept_again;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000008');
 
 -- A delete as a logical replication apply worker makes it
 -- (session_replication_role = replica fires only ALWAYS triggers)
@@ -152,31 +134,18 @@ SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS still_there;
 
 -- Nothing is kept in REPEATABLE READ (its snapshot may predate a session),
 -- nor with jcv_logout.session_cache = 0: every check reads the table
-SELECT pg_stat_force_next_flush();
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000009');
 COMMIT;
 SET jcv_logout.session_cache = 0;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000009');
 RESET jcv_logout.session_cache;
 
 -- The trigger disabled by the table's owner: nothing is kept, every check
 -- reads the table, and a delete is seen
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS kept;
 ALTER TABLE auth.sessions DISABLE TRIGGER jcv_logout_session_changed;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000009');
 DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000009';
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS after_delete;
 -- enabled again as created (ALWAYS); a second call has nothing to do
@@ -187,38 +156,20 @@ SELECT tgenabled FROM pg_trigger WHERE tgname = 'jcv_logout_session_changed';
 -- the trigger), nothing is kept or used
 SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000013');
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS kept;
-SELECT pg_stat_force_next_flush();
 BEGIN;
 ALTER TABLE auth.sessions ALTER COLUMN user_agent SET STATISTICS 100;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000013');
 ROLLBACK;
 -- nor with the event trigger disabled
 ALTER EVENT TRIGGER jcv_logout_table_altered DISABLE;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000013');
 ALTER EVENT TRIGGER jcv_logout_table_altered ENABLE ALWAYS;
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS second;
-SELECT jcv_test.session_lookups() AS kept_again_lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000013');
 
 -- Dropped: nothing kept; created again
 SELECT auth_disable_session_cache() AS disabled, auth_disable_session_cache() AS again;
 SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000010');
-SELECT pg_stat_force_next_flush();
-BEGIN;
-SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS first,
-       jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS second;
-SELECT jcv_test.session_lookups() AS lookups;
-COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000010');
 SELECT auth_enable_session_cache() AS enabled;
 
 -- A row version this transaction wrote is not kept: no trigger would tell

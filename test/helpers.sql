@@ -106,3 +106,25 @@ EXCEPTION WHEN OTHERS THEN
   RETURN 'SQLSTATE ' || SQLSTATE;
 END
 $$;
+
+-- What the hook answers for a request whose claims PostgREST has set:
+-- "passes", or the SQLSTATE and message it raises.
+CREATE FUNCTION jcv_test.require_session(claims text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('request.jwt.claims', claims, true);
+  PERFORM auth_require_session();
+  RETURN 'passes';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ' ' || SQLERRM;
+END
+$$;
+
+-- The claims PostgREST sets for a Supabase Auth token (role added by PostgREST).
+CREATE FUNCTION jcv_test.claims(sub text, session_id text, role text DEFAULT 'authenticated')
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT json_strip_nulls(json_build_object(
+    'aud', 'authenticated', 'exp', 4102444800, 'iat', 1764000000, 'sub', sub,
+    'email', 'alice@example.com', 'phone', '', 'role', role, 'aal', 'aal1',
+    'session_id', session_id, 'is_anonymous', false))::text
+$$;
