@@ -61,6 +61,7 @@
 #include "utils/timestamp.h"
 
 #include "session_cache.h"
+#include "settings.h"
 
 PG_FUNCTION_INFO_V1(jcv_logout_session_changed);
 PG_FUNCTION_INFO_V1(jcv_logout_table_altered);
@@ -76,8 +77,6 @@ typedef struct change_slot
 	pg_atomic_uint64 started;
 	pg_atomic_uint64 finished;
 } change_slot;
-
-int			jcv_session_cache_size = 8192;
 
 /* NULL unless preloaded: then nothing is cached and the trigger does nothing. */
 static change_slot *change_slots = NULL;

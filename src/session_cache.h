@@ -24,9 +24,6 @@ typedef struct jcv_session_ticket
 	uint64		table_started;
 } jcv_session_ticket;
 
-/* jcv_logout.session_cache: entries per backend, 0 for none. */
-extern int	jcv_session_cache_size;
-
 /* From _PG_init: asks for the shared change counters when preloading. */
 extern void jcv_session_cache_init(void);
 

@@ -31,12 +31,14 @@
 
 #include "compat.h"
 #include "errors.h"
-#include "session_cache.h"
 #include "settings.h"
 
 #define DEFAULT_AUDIENCE "authenticated"
 #define DEFAULT_AUTH_ADMIN_ROLE "supabase_auth_admin"
 #define DEFAULT_MAX_TOKEN_BYTES 8192
+/* jcv_logout.session_cache, in entries of 80 bytes per backend */
+#define DEFAULT_SESSION_CACHE_SIZE 8192
+#define MAX_SESSION_CACHE_SIZE 1048576
 #define MIN_MAX_TOKEN_BYTES 64
 #define MAX_MAX_TOKEN_BYTES (1024 * 1024)
 #define SUPABASE_SECRET_SETTING "app.settings.jwt_secret"
@@ -148,6 +150,7 @@ int			jcv_idle_timeout = 0;
 char	   *jcv_auth_admin_role = NULL;
 int			jcv_error_format_setting = JCV_ERROR_FORMAT_AUTO;
 bool		jcv_require_session = false;
+int			jcv_session_cache_size = DEFAULT_SESSION_CACHE_SIZE;
 
 static const struct config_enum_entry error_format_options[] = {
 	{"auto", JCV_ERROR_FORMAT_AUTO, false},
@@ -367,7 +370,8 @@ jcv_define_settings(void)
 	DefineCustomIntVariable("jcv_logout.session_cache",
 							"Sessions each backend keeps once found alive, so that checking them again reads no index; 0 keeps none.",
 							"Used only with jcv_logout in shared_preload_libraries and the trigger auth_enable_session_cache() creates.",
-							&jcv_session_cache_size, 8192, 0, 1048576, PGC_SUSET, 0,
+							&jcv_session_cache_size, DEFAULT_SESSION_CACHE_SIZE, 0,
+							MAX_SESSION_CACHE_SIZE, PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomEnumVariable("jcv_logout.error_format",
 							 "How errors are raised: auto (PostgREST form inside a PostgREST request), postgrest or plain.",

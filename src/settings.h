@@ -21,6 +21,7 @@ extern int	jcv_idle_timeout;
 extern char *jcv_auth_admin_role;
 extern int	jcv_error_format_setting;
 extern bool jcv_require_session;
+extern int	jcv_session_cache_size;	/* entries per backend, 0: none */
 
 /*
  * Defines the jcv_logout.* settings (from _PG_init). Ends the connection
