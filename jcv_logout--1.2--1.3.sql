@@ -12,19 +12,20 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION jcv_logout_session_changed() IS
 'Trigger on auth.sessions (auth_enable_session_cache): tells the session cache of every backend about a session deleted or ended sooner';
 
--- ALTER TABLE can disable that trigger without locking session checks out
--- (src/session_cache.c): each transaction running one is counted as a
--- change of the whole table. Fires as the role altering; runs no SQL.
+-- ALTER TABLE and CREATE OR REPLACE TRIGGER can disable that trigger
+-- without locking session checks out (src/session_cache.c): each transaction
+-- running one is counted as a change of the whole table. Fires as the role
+-- running it; runs no SQL.
 CREATE FUNCTION jcv_logout_table_altered()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'jcv_logout_table_altered'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION jcv_logout_table_altered() IS
-'Event trigger on ALTER TABLE: tells the session cache of every backend that a table''s triggers may have changed';
+'Event trigger on ALTER TABLE and CREATE TRIGGER: tells the session cache of every backend that a table''s triggers may change';
 
 CREATE EVENT TRIGGER jcv_logout_table_altered ON ddl_command_start
-  WHEN TAG IN ('ALTER TABLE')
+  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER')
   EXECUTE FUNCTION jcv_logout_table_altered();
 ALTER EVENT TRIGGER jcv_logout_table_altered ENABLE ALWAYS;
 

@@ -8,7 +8,7 @@
 -- FOR EACH ROW (tgtype 25), enabled ALWAYS
 SELECT tgname, tgtype, tgenabled, tgfoid::regproc
   FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
--- and the event trigger on ALTER TABLE, enabled ALWAYS
+-- and the event trigger on ALTER TABLE and CREATE TRIGGER, enabled ALWAYS
 SELECT evtname, evtevent, evtenabled, evtfoid::regproc, evttags FROM pg_event_trigger;
 SHOW jcv_logout.session_cache;
 
@@ -158,6 +158,13 @@ SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000013');
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000013') AS kept;
 BEGIN;
 ALTER TABLE auth.sessions ALTER COLUMN user_agent SET STATISTICS 100;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000013');
+ROLLBACK;
+-- nor while one that runs CREATE TRIGGER is (CREATE OR REPLACE could
+-- replace ours)
+BEGIN;
+CREATE TRIGGER another_trigger AFTER INSERT ON auth.sessions
+  FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
 SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000013');
 ROLLBACK;
 -- nor with the event trigger disabled

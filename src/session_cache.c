@@ -25,8 +25,9 @@
  *	  The relation's invalidation is sent after its commit is visible,
  *	  though, and only TRUNCATE and DROP lock out the check meanwhile; so
  *	  one more slot, for the whole table, counts transactions running ALTER
- *	  TABLE (the event trigger jcv_logout_table_altered, enabled ALWAYS):
- *	  disabling the trigger and deleting in one transaction is seen too.
+ *	  TABLE or CREATE TRIGGER (the event trigger jcv_logout_table_altered,
+ *	  enabled ALWAYS): disabling or replacing the trigger and deleting in one
+ *	  transaction is seen too.
  *
  *	  Only a primary in READ COMMITTED outside parallel mode uses the cache (a
  *	  standby replays deletes without triggers; a transaction snapshot may
@@ -350,8 +351,9 @@ jcv_logout_session_changed(PG_FUNCTION_ARGS)
 }
 
 /*
- * Event trigger ON ddl_command_start WHEN TAG IN ('ALTER TABLE'): ALTER
- * TABLE can disable the trigger above without locking the check out.
+ * Event trigger ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'CREATE
+ * TRIGGER'): both can disable the trigger above (DISABLE TRIGGER, CREATE
+ * OR REPLACE TRIGGER) without locking the check out.
  */
 Datum
 jcv_logout_table_altered(PG_FUNCTION_ARGS)
@@ -367,7 +369,7 @@ jcv_logout_table_altered(PG_FUNCTION_ARGS)
 
 /*
  * Our event trigger: on ddl_command_start, our C function, enabled ALWAYS,
- * for ALTER TABLE (its only tag, or no tag filter at all).
+ * for ALTER TABLE and CREATE TRIGGER (or no tag filter at all).
  */
 bool
 jcv_is_c_function(Oid function, const char *symbol)
@@ -410,11 +412,17 @@ jcv_session_cache_watches_alter_table(void)
 		{
 			Datum	   *values;
 			int			count;
+			bool		alter_table = false;
+			bool		create_trigger = false;
 
 			deconstruct_array(DatumGetArrayTypeP(tags), TEXTOID, -1, false, TYPALIGN_INT,
 							  &values, NULL, &count);
 			for (int i = 0; i < count; i++)
-				watches |= pg_strcasecmp(TextDatumGetCString(values[i]), "ALTER TABLE") == 0;
+			{
+				alter_table |= pg_strcasecmp(TextDatumGetCString(values[i]), "ALTER TABLE") == 0;
+				create_trigger |= pg_strcasecmp(TextDatumGetCString(values[i]), "CREATE TRIGGER") == 0;
+			}
+			watches = alter_table && create_trigger;
 		}
 	}
 	ReleaseSysCache(tuple);
