@@ -32,9 +32,10 @@
  *	  Only a primary in READ COMMITTED outside parallel mode uses the cache (a
  *	  standby replays deletes without triggers; a transaction snapshot may
  *	  predate a session's insert; a lookup that keeps its answer takes a
- *	  snapshot of its own), only with the library in shared_preload_libraries (the
- *	  counters), and PREPARE TRANSACTION of a change is refused (its commit
- *	  could come from another backend, or after a restart, with no trigger).
+ *	  snapshot of its own), only with the library in shared_preload_libraries
+ *	  (the counters), and PREPARE TRANSACTION of a change is refused (its
+ *	  commit could come from another backend, or after a restart, with no
+ *	  trigger).
  */
 #include "postgres.h"
 
@@ -67,8 +68,8 @@
 PG_FUNCTION_INFO_V1(jcv_logout_session_changed);
 PG_FUNCTION_INFO_V1(jcv_logout_table_altered);
 
-#define CHANGE_SLOT_COUNT 65536
 #define CHANGE_SLOT_BITS 16
+#define CHANGE_SLOT_COUNT (1 << CHANGE_SLOT_BITS)
 /* After the sessions' slots: the whole table's */
 #define TABLE_SLOT CHANGE_SLOT_COUNT
 #define ALL_SLOTS (CHANGE_SLOT_COUNT + 1)
