@@ -233,6 +233,26 @@ jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1])
 	return true;
 }
 
+void
+jcv_uuid_bytes(const char text[JCV_UUID_TEXT_LEN + 1], unsigned char out[JCV_UUID_BYTES])
+{
+	int			digits = 0;
+
+	for (int i = 0; i < JCV_UUID_TEXT_LEN; i++)
+	{
+		char		c = text[i];
+		int			nibble = c <= '9' ? c - '0' : c - 'a' + 10;
+
+		if (c == '-')
+			continue;
+		if (digits % 2 == 0)
+			out[digits / 2] = (unsigned char) (nibble << 4);
+		else
+			out[digits / 2] |= (unsigned char) nibble;
+		digits++;
+	}
+}
+
 bool
 jcv_copy_uuid_value(const json_scan_value *value, char out[JCV_UUID_TEXT_LEN + 1])
 {

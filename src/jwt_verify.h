@@ -16,6 +16,7 @@
 #include "jwks.h"
 
 #define JCV_UUID_TEXT_LEN 36
+#define JCV_UUID_BYTES 16
 /* GoTrue's "no session" session_id */
 #define JCV_NIL_UUID "00000000-0000-0000-0000-000000000000"
 
@@ -91,6 +92,10 @@ extern jcv_status jcv_verify_jws(const char *token, size_t len,
  * in lower case (GoTrue writes lower case; PostgreSQL prints it).
  */
 extern bool jcv_copy_uuid(const char *text, size_t len, char out[JCV_UUID_TEXT_LEN + 1]);
+
+/* The 16 bytes of a uuid text that jcv_copy_uuid has checked and lowered. */
+extern void jcv_uuid_bytes(const char text[JCV_UUID_TEXT_LEN + 1],
+						   unsigned char out[JCV_UUID_BYTES]);
 
 /* As jcv_copy_uuid, for a JSON string value (unescaped first). */
 extern bool jcv_copy_uuid_value(const json_scan_value *value,

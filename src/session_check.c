@@ -297,8 +297,10 @@ probe_session(Relation rel, const pg_uuid_t *session_id, const pg_uuid_t *user_i
 static void
 look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 {
-	pg_uuid_t  *session_id = DatumGetUUIDP(uuid_datum(claims->session_id));
-	pg_uuid_t  *user_id = DatumGetUUIDP(uuid_datum(claims->sub));
+	pg_uuid_t	session_bytes;
+	pg_uuid_t	user_bytes;
+	const pg_uuid_t *session_id = &session_bytes;
+	const pg_uuid_t *user_id = &user_bytes;
 	bool		keep = target.change_trigger && jcv_session_cache_usable();
 	jcv_session_times times;
 	jcv_session_ticket ticket;
@@ -306,6 +308,8 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 	Relation	rel;
 	Snapshot	snapshot;
 
+	jcv_uuid_bytes(claims->session_id, session_bytes.data);
+	jcv_uuid_bytes(claims->sub, user_bytes.data);
 	if (keep && jcv_session_cache_lookup(session_id, user_id, &times) &&
 		!jcv_session_has_ended(&times, GetCurrentTimestamp()))
 	{

@@ -410,6 +410,15 @@ test_uuids(void)
 		  verify_ids("\"" ALICE "1\"", NULL, &claims) == JCV_BAD_CLAIMS);
 	check("uuid_nul_escape_refused",
 		  verify_ids("\"11111111-1111-4111-8111-11111111111\\u0000\"", NULL, &claims) == JCV_MALFORMED);
+	{
+		unsigned char bytes[JCV_UUID_BYTES];
+		const unsigned char expected[JCV_UUID_BYTES] = {
+			0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x41, 0x11,
+			0x81, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1a};
+
+		jcv_uuid_bytes("11111111-1111-4111-8111-11111111111a", bytes);
+		check("uuid_bytes", memcmp(bytes, expected, JCV_UUID_BYTES) == 0);
+	}
 	check("session_nil_means_none",
 		  verify_ids("\"" ALICE "\"", "\"00000000-0000-0000-0000-000000000000\"", &claims) == JCV_OK &&
 		  !claims.has_session_id);
