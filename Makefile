@@ -4,7 +4,9 @@ MODULE_big = jcv_logout
 OBJS = \
 	src/jcv_logout.o \
 	src/base64url.o \
+	src/siphash.o \
 	src/json_scan.o \
+	src/request_session.o \
 	src/jwks.o \
 	src/jwt_verify.o \
 	src/request_claims.o \
@@ -87,16 +89,16 @@ isolation-fixture:
 	$(PSQL) -d isolation_regression -f test/isolation_fixture.sql
 
 # Verification benchmark (bench/, not a test): pure C, no server needed.
-BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/json_scan.c src/jwks.c src/base64url.c
-bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/json_scan.h src/jwks.h src/base64url.h
+BENCH_SOURCES = bench/verify_bench.c src/jwt_verify.c src/json_scan.c src/siphash.c src/jwks.c src/base64url.c
+bench/verify_bench: $(BENCH_SOURCES) src/jwt_verify.h src/json_scan.h src/siphash.h src/jwks.h src/base64url.h
 	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ $(BENCH_SOURCES) -ljansson -lcrypto -lm
 bench-verify: bench/verify_bench
 	bash bench/run_verify.sh
 .PHONY: bench-verify
 
 # JSON scanner on hostile request.headers / request.jwt.claims shapes: pure C.
-bench/json_scan_bench: bench/json_scan_bench.c src/json_scan.c src/json_scan.h
-	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/json_scan_bench.c src/json_scan.c -lm
+bench/json_scan_bench: bench/json_scan_bench.c src/json_scan.c src/json_scan.h src/siphash.c src/siphash.h
+	$(CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/json_scan_bench.c src/json_scan.c src/siphash.c -lm
 bench-json-scan: bench/json_scan_bench
 	./bench/json_scan_bench
 .PHONY: bench-json-scan

@@ -44,6 +44,35 @@ SELECT name, jcv_test.require_session(claims) AS outcome
   ) AS c(name, claims)
  ORDER BY name;
 
+-- A backend reads each claims text once and keeps the reading (by a keyed
+-- digest of the text): texts of one length differing in one character are
+-- told apart, a refused text is refused again; with room for 4 readings
+-- (jcv_logout.session_cache = 4) 13 texts asked 3 times push each other out,
+-- and every answer stays the same
+CREATE TEMP VIEW request_claims(name, claims) AS VALUES
+    ('alice_s1', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000001')),
+    ('alice_s2_same_length', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000002')),
+    ('alice_s3_same_length', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000003')),
+    ('alice_sff_same_length', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff')),
+    ('alice_s1_upper_case', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'AAAAAAAA-0000-4000-8000-000000000001')),
+    ('bob_s1', jcv_test.claims('22222222-2222-4222-8222-222222222222', 'bbbbbbbb-0000-4000-8000-000000000001')),
+    ('bob_with_alice_s1', jcv_test.claims('22222222-2222-4222-8222-222222222222', 'aaaaaaaa-0000-4000-8000-000000000001')),
+    ('anon_with_alice_s1', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000001', 'anon')),
+    ('anon_with_alice_sff', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff', 'anon')),
+    ('session_not_uuid', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'session-1')),
+    ('session_not_uuid_same_length', jcv_test.claims('11111111-1111-4111-8111-111111111111', 'session-2')),
+    ('not_json', 'role=authenticated'),
+    ('empty_object', '{}');
+SELECT name, count(*) AS asked, string_agg(DISTINCT jcv_test.require_session(claims), ', ') AS outcomes
+  FROM generate_series(1, 3) AS round, request_claims
+ GROUP BY name ORDER BY name;
+SET jcv_logout.session_cache = 4;
+SELECT name, count(*) AS asked, string_agg(DISTINCT jcv_test.require_session(claims), ', ') AS outcomes
+  FROM generate_series(1, 3) AS round, request_claims
+ GROUP BY name ORDER BY name;
+RESET jcv_logout.session_cache;
+DROP VIEW request_claims;
+
 -- Inside a PostgREST request the refusal is a PostgREST 401
 BEGIN;
 SELECT set_config('request.method', 'GET', true) AS method,

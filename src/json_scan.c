@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "siphash.h"
+
 /*
  * Names of the objects being scanned, kept to refuse duplicates: enough for
  * any token or request. An object that does not fit, or two of whose names
@@ -58,23 +60,6 @@
 #define NAME_SET_FIRST_CAPACITY 512
 #define NAME_SET_LOAD_NUMERATOR 3
 #define NAME_SET_LOAD_DENOMINATOR 4
-
-/*
- * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
- * 2012), the keyed hash of the name set: rounds per 8-byte block and at the
- * end, and the initial state ("somepseudorandomlygeneratedbytes") the key is
- * mixed into. Written here, as the scanner uses no library: OpenSSL's
- * EVP_MAC would cost a context per name, more than scanning the name.
- */
-#define SIPHASH_C_ROUNDS 2
-#define SIPHASH_D_ROUNDS 4
-#define SIPHASH_BLOCK 8
-#define SIPHASH_LENGTH_SHIFT 56
-#define SIPHASH_FINAL_MARK 0xff
-#define SIPHASH_IV0 UINT64_C(0x736f6d6570736575)
-#define SIPHASH_IV1 UINT64_C(0x646f72616e646f6d)
-#define SIPHASH_IV2 UINT64_C(0x6c7967656e657261)
-#define SIPHASH_IV3 UINT64_C(0x7465646279746573)
 
 typedef enum container
 {
@@ -129,14 +114,6 @@ typedef struct scanner
 	key_entry	keys[KEY_STACK_CAPACITY];
 	name_set	names;
 } scanner;
-
-/* An incremental SipHash computation. */
-typedef struct siphash
-{
-	uint64_t	v[4];
-	uint64_t	block;			/* bytes not compressed yet, little-endian */
-	size_t		count;			/* bytes absorbed */
-} siphash;
 
 /* The name set's hash key, drawn by have_name_hash_key(). */
 static uint64_t name_hash_key[2];
@@ -510,73 +487,6 @@ skip_validated_value(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-static inline uint64_t
-rotate_left(uint64_t x, int bits)
-{
-	return (x << bits) | (x >> (64 - bits));
-}
-
-static void
-sip_rounds(uint64_t *v, int rounds)
-{
-	for (int i = 0; i < rounds; i++)
-	{
-		v[0] += v[1];
-		v[1] = rotate_left(v[1], 13);
-		v[1] ^= v[0];
-		v[0] = rotate_left(v[0], 32);
-		v[2] += v[3];
-		v[3] = rotate_left(v[3], 16);
-		v[3] ^= v[2];
-		v[0] += v[3];
-		v[3] = rotate_left(v[3], 21);
-		v[3] ^= v[0];
-		v[2] += v[1];
-		v[1] = rotate_left(v[1], 17);
-		v[1] ^= v[2];
-		v[2] = rotate_left(v[2], 32);
-	}
-}
-
-static void
-sip_compress(siphash *h, uint64_t block)
-{
-	h->v[3] ^= block;
-	sip_rounds(h->v, SIPHASH_C_ROUNDS);
-	h->v[0] ^= block;
-}
-
-static void
-sip_init(siphash *h, const uint64_t key[2])
-{
-	h->v[0] = key[0] ^ SIPHASH_IV0;
-	h->v[1] = key[1] ^ SIPHASH_IV1;
-	h->v[2] = key[0] ^ SIPHASH_IV2;
-	h->v[3] = key[1] ^ SIPHASH_IV3;
-	h->block = 0;
-	h->count = 0;
-}
-
-static inline void
-sip_add_byte(siphash *h, unsigned char c)
-{
-	h->block |= (uint64_t) c << (8 * (h->count % SIPHASH_BLOCK));
-	if (++h->count % SIPHASH_BLOCK == 0)
-	{
-		sip_compress(h, h->block);
-		h->block = 0;
-	}
-}
-
-static uint64_t
-sip_final(siphash *h)
-{
-	sip_compress(h, h->block | ((uint64_t) h->count << SIPHASH_LENGTH_SHIFT));
-	h->v[2] ^= SIPHASH_FINAL_MARK;
-	sip_rounds(h->v, SIPHASH_D_ROUNDS);
-	return h->v[0] ^ h->v[1] ^ h->v[2] ^ h->v[3];
-}
-
 /* Draws the name set's key on first use; false if the kernel gives none. */
 static bool
 have_name_hash_key(void)
@@ -592,18 +502,18 @@ static uint64_t
 name_hash(const unsigned char *object, const unsigned char *text, size_t len,
 		  bool plain)
 {
-	siphash		h;
+	jcv_siphash h;
 	uintptr_t	address = (uintptr_t) object;
 	unescaper	u;
 	int			c;
 
-	sip_init(&h, name_hash_key);
+	jcv_siphash_init(&h, name_hash_key);
 	for (size_t i = 0; i < sizeof(address); i++)
-		sip_add_byte(&h, (unsigned char) (address >> (8 * i)));
+		jcv_siphash_add_byte(&h, (unsigned char) (address >> (8 * i)));
 	unescaper_init(&u, (const char *) text, len, plain);
 	while ((c = unescaper_next(&u)) >= 0)
-		sip_add_byte(&h, (unsigned char) c);
-	return sip_final(&h);
+		jcv_siphash_add_byte(&h, (unsigned char) c);
+	return jcv_siphash_final(&h);
 }
 
 /* Doubles the set's table (or makes its first); false when out of memory. */

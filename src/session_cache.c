@@ -110,8 +110,14 @@ typedef struct cached_session
 #define HAS_CREATED_AT 2
 #define HAS_LAST_ACTIVE 4
 
-/* Four entries per set, picked by the session id's hash. */
+/*
+ * Four entries per set; a session may sit in either of two sets that its
+ * id's hash picks. Two choices let the table fill to nine tenths before
+ * sessions still in use push each other out (one set each: a tenth of the
+ * checks miss at 60 % full).
+ */
 #define SET_SIZE 4
+#define SET_CHOICES 2
 
 static cached_session *entries = NULL;
 static int	set_count = 0;
@@ -458,9 +464,15 @@ have_entries(void)
 }
 
 static cached_session *
-set_of(uint32 hash)
+set_of(uint32 hash, int choice)
 {
-	return &entries[(hash % set_count) * SET_SIZE];
+	return &entries[((choice == 0 ? hash : murmurhash32(hash)) % set_count) * SET_SIZE];
+}
+
+static bool
+is_live(const cached_session *entry)
+{
+	return entry->epoch == cache_epoch;
 }
 
 bool
@@ -472,12 +484,20 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 
 	if (!have_entries())
 		return false;
-	for (cached_session *e = set_of(hash); e < set_of(hash) + SET_SIZE; e++)
+	for (int choice = 0; choice < SET_CHOICES && entry == NULL; choice++)
 	{
-		if (e->epoch == cache_epoch &&
-			memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0 &&
-			memcmp(e->user_id.data, user_id->data, UUID_LEN) == 0)
-			entry = e;
+		cached_session *set = set_of(hash, choice);
+
+		for (cached_session *e = set; e < set + SET_SIZE; e++)
+		{
+			if (is_live(e) &&
+				memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0 &&
+				memcmp(e->user_id.data, user_id->data, UUID_LEN) == 0)
+			{
+				entry = e;
+				break;
+			}
+		}
 	}
 	if (entry == NULL)
 		return false;
@@ -525,23 +545,33 @@ jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 					  const jcv_session_times *times, const jcv_session_ticket *ticket)
 {
 	uint32		hash = session_hash(session_id);
-	cached_session *entry;
+	cached_session *entry = NULL;
+	cached_session *victim = NULL;
 
 	if (!have_entries())
 		return;
-	/* the same session's entry, else a free one, else the least recently used */
-	entry = set_of(hash);
-	for (cached_session *e = set_of(hash); e < set_of(hash) + SET_SIZE; e++)
+	/*
+	 * The same session's entry, else a free one (the first set's first),
+	 * else the least recently used of both sets.
+	 */
+	for (int choice = 0; choice < SET_CHOICES && entry == NULL; choice++)
 	{
-		if (e->epoch == cache_epoch && memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0)
+		cached_session *set = set_of(hash, choice);
+
+		for (cached_session *e = set; e < set + SET_SIZE; e++)
 		{
-			entry = e;
-			break;
+			if (is_live(e) && memcmp(e->session_id.data, session_id->data, UUID_LEN) == 0)
+			{
+				entry = e;
+				break;
+			}
+			if (victim == NULL ||
+				(is_live(victim) && (!is_live(e) || (int32) (e->last_use - victim->last_use) < 0)))
+				victim = e;
 		}
-		if (entry->epoch == cache_epoch &&
-			(e->epoch != cache_epoch || (int32) (e->last_use - entry->last_use) < 0))
-			entry = e;
 	}
+	if (entry == NULL)
+		entry = victim;
 	entry->session_id = *session_id;
 	entry->user_id = *user_id;
 	entry->started = ticket->started;

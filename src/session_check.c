@@ -52,7 +52,7 @@
 
 #include "caller_token.h"
 #include "errors.h"
-#include "request_claims.h"
+#include "request_session.h"
 #include "session_cache.h"
 #include "session_check.h"
 #include "session_validity.h"
@@ -295,12 +295,10 @@ probe_session(Relation rel, const pg_uuid_t *session_id, const pg_uuid_t *user_i
  * Otherwise the request's own snapshot answers, as without the cache.
  */
 static void
-look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
+look_up_session(Oid relid, const jcv_request_session *session, session_state *state)
 {
-	pg_uuid_t	session_bytes;
-	pg_uuid_t	user_bytes;
-	const pg_uuid_t *session_id = &session_bytes;
-	const pg_uuid_t *user_id = &user_bytes;
+	const pg_uuid_t *session_id = &session->session_id;
+	const pg_uuid_t *user_id = &session->user_id;
 	bool		keep = target.change_trigger && jcv_session_cache_usable();
 	jcv_session_times times;
 	jcv_session_ticket ticket;
@@ -308,8 +306,6 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
 	Relation	rel;
 	Snapshot	snapshot;
 
-	jcv_uuid_bytes(claims->session_id, session_bytes.data);
-	jcv_uuid_bytes(claims->sub, user_bytes.data);
 	if (keep && jcv_session_cache_lookup(session_id, user_id, &times) &&
 		!jcv_session_has_ended(&times, GetCurrentTimestamp()))
 	{
@@ -339,7 +335,7 @@ look_up_session(Oid relid, const jcv_claims *claims, session_state *state)
  * as the SPI statement's.
  */
 static bool
-probe_state_of_session(const jcv_claims *claims, session_state *state)
+probe_state_of_session(const jcv_request_session *session, session_state *state)
 {
 	MemoryContext caller_context = CurrentMemoryContext;
 	volatile bool probed = false;
@@ -362,7 +358,7 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 			}
 			if (OidIsValid(target.index_id))
 			{
-				look_up_session(relid, claims, state);
+				look_up_session(relid, session, state);
 				probed = true;
 			}
 		}
@@ -382,17 +378,17 @@ probe_state_of_session(const jcv_claims *claims, session_state *state)
 
 /* false when allow_spi is not set and only the SPI statement could say */
 static bool
-state_of_session(const jcv_claims *claims, bool allow_spi, session_state *state)
+state_of_session(const jcv_request_session *session, bool allow_spi, session_state *state)
 {
 	Datum		args[2];
 
 	*state = SESSION_MISSING;
-	if (probe_state_of_session(claims, state))
+	if (probe_state_of_session(session, state))
 		return true;
 	if (!allow_spi)
 		return false;
-	args[0] = uuid_datum(claims->session_id);
-	args[1] = uuid_datum(claims->sub);
+	args[0] = UUIDPGetDatum(&session->session_id);
+	args[1] = UUIDPGetDatum(&session->user_id);
 	jcv_spi_connect();
 	if (run_statement(&find_user_session, args, true) > 0)
 	{
@@ -409,14 +405,14 @@ state_of_session(const jcv_claims *claims, bool allow_spi, session_state *state)
 bool
 jcv_require_claims_session(const char *claims_json, bool allow_spi)
 {
-	jcv_claims	claims;
+	jcv_request_session session;
 	session_state state;
 
-	if (!jcv_read_request_claims(claims_json, &claims))
+	if (!jcv_read_request_session(claims_json, &session))
 		jcv_raise(JCV_UNAUTHORIZED, jcv_status_message(JCV_BAD_CLAIMS), NULL, NULL);
-	if (!claims.has_session_id)
+	if (!session.has_session)
 		return true;
-	if (!state_of_session(&claims, allow_spi, &state))
+	if (!state_of_session(&session, allow_spi, &state))
 		return false;
 	switch (state)
 	{
@@ -435,14 +431,14 @@ jcv_require_claims_session(const char *claims_json, bool allow_spi)
 bool
 jcv_claims_session_alive(const char *claims_json)
 {
-	jcv_claims	claims;
+	jcv_request_session session;
 	session_state state;
 
-	if (!jcv_read_request_claims(claims_json, &claims))
+	if (!jcv_read_request_session(claims_json, &session))
 		return false;
-	if (!claims.has_session_id)
+	if (!session.has_session)
 		return true;
-	state_of_session(&claims, true, &state);
+	state_of_session(&session, true, &state);
 	return state == SESSION_ACTIVE;
 }
 
@@ -475,12 +471,14 @@ Datum
 auth_session_active(PG_FUNCTION_ARGS)
 {
 	jcv_claims	claims;
+	jcv_request_session session;
 	session_state state;
 
 	if (jcv_check_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0), &claims) != JCV_OK)
 		PG_RETURN_BOOL(false);
 	if (!claims.has_session_id)
 		PG_RETURN_BOOL(false);
-	state_of_session(&claims, true, &state);
+	jcv_request_session_of_claims(&claims, &session);
+	state_of_session(&session, true, &state);
 	PG_RETURN_BOOL(state == SESSION_ACTIVE);
 }
