@@ -13,7 +13,9 @@
 # (default 250000), ACTIVE (requests draw their session from sessions
 # 1..ACTIVE only, default all), SESSION_CACHE (jcv_logout.session_cache,
 # default 8192; 0: none), CLIENTS (default "1 2"), VARIANTS (default
-# "0 3 2 1", the numbers of bench/postgrest_rpc.sql).
+# "0 3 2 1", the numbers of bench/postgrest_rpc.sql); with MODE=interleaved
+# (below), WARMUP (seconds at the start of each run left out of its
+# averages, default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -160,13 +162,25 @@ if [ "${MODE:-}" = interleaved ]; then
       interleaved_args+=("$arg")
     fi
   done
+  # Each side's average latency from pgbench's log of every transaction
+  # (client, number, latency in us, script, epoch seconds, us), leaving out
+  # those that began in the first WARMUP seconds of the run: each run opens
+  # new connections, whose caches start empty, where PostgREST keeps its
+  # pooled connections (and what they have cached) for up to 30 minutes.
+  warmup=${WARMUP:-0}
   declare -A ratios lat_off lat_on
   for round in $(seq 1 "$rounds"); do
     for clients in "${client_counts[@]}"; do
-      out=$(pgbench "${interleaved_args[@]}" -D hook=0 -c "$clients" -j "$clients" -T "$duration" 2>&1)
+      rm -f "$work"/log*
+      out=$(pgbench "${interleaved_args[@]}" -D hook=0 -c "$clients" -j "$clients" -T "$duration" \
+        -l --log-prefix="$work/log" 2>&1)
       failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
-      read -r off on < <(echo "$out" | awk '/^SQL script [12]:/ {n++} n && /latency average/ {l[n] = $(NF-1)} END {print l[1], l[2]}')
-      if [ -z "$on" ] || [ "${failed:-0}" != 0 ]; then echo "$out" >&2; exit 1; fi
+      read -r off on < <(cat "$work"/log* | awk -v warmup="$warmup" '
+        { start = $5 + $6 / 1e6 - $3 / 1e6; t[NR] = start; lat[NR] = $3; script[NR] = $4
+          if (NR == 1 || start < first) first = start }
+        END { for (i = 1; i <= NR; i++) if (t[i] >= first + warmup) { sum[script[i]] += lat[i]; n[script[i]]++ }
+              if (n[0] && n[1]) printf "%.5f %.5f\n", sum[0] / n[0] / 1000, sum[1] / n[1] / 1000 }')
+      if [ -z "${on:-}" ] || [ "${failed:-0}" != 0 ]; then echo "$out" >&2; exit 1; fi
       ratios[$clients]="${ratios[$clients]:-} $(awk -v a="$off" -v b="$on" 'BEGIN {print b / a - 1}')"
       lat_off[$clients]="${lat_off[$clients]:-} $off"
       lat_on[$clients]="${lat_on[$clients]:-} $on"
@@ -175,7 +189,7 @@ if [ "${MODE:-}" = interleaved ]; then
   done
   rm -rf "$work"
   echo
-  echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), $rounds rounds of -T $duration, each interleaving both sides per transaction, $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active), jcv_logout preloaded with jcv_logout.session_cache = $(psql -Atc 'SHOW jcv_logout.session_cache')"
+  echo "PostgreSQL $(psql -Atc 'SHOW server_version'), $(nproc) CPUs, shared_buffers $(psql -Atc 'SHOW shared_buffers'), pgbench -M prepared over TCP (localhost), $rounds rounds of -T $duration, each interleaving both sides per transaction$([ "$warmup" != 0 ] && echo " (averages of the transactions after the first $warmup s)"), $request_line (bench/postgrest_$request.sql), $sessions sessions ($active active), jcv_logout preloaded with jcv_logout.session_cache = $(psql -Atc 'SHOW jcv_logout.session_cache')"
   echo
   echo "| clients | latency without a check (ms) | with jcv_logout.require_session (ms) | time per request: median of rounds (lowest … highest) |"
   echo "|---:|---:|---:|---:|"

@@ -4,6 +4,8 @@
  */
 #include "siphash.h"
 
+#include <string.h>
+
 
 /* Rounds per 8-byte block and at the end; the initial state is
  * "somepseudorandomlygeneratedbytes", which the key is mixed into. */
@@ -97,10 +99,15 @@ jcv_siphash_final(jcv_siphash *h)
 static inline uint64_t
 load_le64(const unsigned char *p)
 {
-	uint64_t	word = 0;
+	uint64_t	word;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&word, p, sizeof(word));
+#else
+	word = 0;
 	for (int i = BLOCK - 1; i >= 0; i--)
 		word = (word << 8) | p[i];
+#endif
 	return word;
 }
 
