@@ -141,6 +141,26 @@ SET jcv_logout.session_cache = 0;
 SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000009');
 RESET jcv_logout.session_cache;
 
+-- With room for 8 (jcv_logout.session_cache = 8: two sets of four), 24 live
+-- sessions checked three times over push each other out; then half of them
+-- ended by Supabase Auth's role: those are refused, the rest pass, whether
+-- kept or read again, and none is ever served to another user
+SET jcv_logout.session_cache = 8;
+SELECT count(jcv_test.new_session(('dddddddd-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid)) AS sessions
+  FROM generate_series(1, 24) AS n;
+CREATE TEMP VIEW crowded_checks AS
+SELECT n % 2 = 0 AS even, jcv_test.check(id) AS alice, jcv_test.check(id, '22222222-2222-4222-8222-222222222222') AS bob
+  FROM generate_series(1, 3) AS round, generate_series(1, 24) AS n,
+       LATERAL (SELECT ('dddddddd-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid AS id) AS s;
+SELECT even, alice, bob, count(*) FROM crowded_checks GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SET ROLE supabase_auth_admin;
+DELETE FROM auth.sessions
+ WHERE id::text LIKE 'dddddddd-%' AND right(id::text, 2)::int % 2 = 0;
+RESET ROLE;
+SELECT even, alice, bob, count(*) FROM crowded_checks GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+DROP VIEW crowded_checks;
+RESET jcv_logout.session_cache;
+
 -- The trigger disabled by the table's owner: nothing is kept, every check
 -- reads the table, and a delete is seen
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000009') AS kept;

@@ -12,7 +12,8 @@
  *	  level security, the change trigger) is looked up once and kept until
  *	  the table, its schema or a role changes. Sessions found alive are kept
  *	  too where that is safe (src/session_cache.c), so a request whose
- *	  session was checked before reads no index. A table not shaped as
+ *	  session was checked before reads no index, and the claims are read
+ *	  once per text (src/request_session.c). A table not shaped as
  *	  expected, with row level security or not readable goes through the
  *	  saved SPI statement instead, which reports it as before.
  */

@@ -22,12 +22,10 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
-#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "compat.h"
 #include "session_check.h"
 
 PG_FUNCTION_INFO_V1(auth_session_valid);
@@ -53,9 +51,6 @@ static known_answer last;
 /* Transactions this backend has ended, so a new one never reuses an answer. */
 static uint64 ended_transactions = 0;
 
-/* The placeholder PostgREST and the other services set, once it exists. */
-static struct config_string *claims_record = NULL;
-
 static void
 count_ended_transaction(XactEvent event, void *arg pg_attribute_unused())
 {
@@ -64,22 +59,15 @@ count_ended_transaction(XactEvent event, void *arg pg_attribute_unused())
 		ended_transactions++;
 }
 
-/* request.jwt.claims, NULL when never set; read without a name lookup once found. */
+/*
+ * request.jwt.claims, NULL when never set. Looked up by name each time: a
+ * pointer to its placeholder would dangle once a library defined the
+ * setting (PostgreSQL then frees the placeholder).
+ */
 static const char *
 current_claims(void)
 {
-	const char *value;
-	struct config_generic *record;
-
-	if (claims_record != NULL)
-		return *claims_record->variable;
-	value = GetConfigOption(CLAIMS_SETTING, true, false);
-	if (value == NULL)
-		return NULL;
-	record = jcv_find_setting(CLAIMS_SETTING);
-	if (record != NULL && record->vartype == PGC_STRING)
-		claims_record = (struct config_string *) record;
-	return value;
+	return GetConfigOption(CLAIMS_SETTING, true, false);
 }
 
 static bool

@@ -368,8 +368,8 @@ jcv_define_settings(void)
 							 &jcv_require_session, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("jcv_logout.session_cache",
-							"Sessions each backend keeps once found alive, so that checking them again reads no index; 0 keeps none.",
-							"Used only with jcv_logout in shared_preload_libraries and the trigger auth_enable_session_cache() creates.",
+							"Sessions each backend keeps once found alive, so that checking them again reads no index, and as many readings of request claims; 0 keeps none.",
+							"Sessions are kept only with jcv_logout in shared_preload_libraries and the trigger auth_enable_session_cache() creates.",
 							&jcv_session_cache_size, DEFAULT_SESSION_CACHE_SIZE, 0,
 							MAX_SESSION_CACHE_SIZE, PGC_SUSET, 0,
 							NULL, NULL, NULL);
