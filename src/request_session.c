@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "port/pg_bitutils.h"
+#include "storage/shmem.h"
 #include "utils/memutils.h"
 
 #include "request_claims.h"
