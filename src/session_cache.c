@@ -112,9 +112,9 @@ typedef struct cached_session
 
 /*
  * Four entries per set; a session may sit in either of two sets that its
- * id's hash picks. Two choices let the table fill to nine tenths before
- * sessions still in use push each other out (one set each: a tenth of the
- * checks miss at 60 % full).
+ * id's hash picks. Two choices let the table fill to about nine tenths
+ * before sessions still in use push each other out (with one set each, 6 %
+ * of the checks missed at 61 % full).
  */
 #define SET_SIZE 4
 #define SET_CHOICES 2
