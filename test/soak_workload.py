@@ -320,7 +320,8 @@ class Client:
             try:
                 conn.execute("rollback")
             except psycopg.OperationalError as lost:
-                raise Lost(None) from lost
+                # the outcome is the server's to say: the caller checks xid
+                raise Lost(xid) from lost
             return None, error, xid, None
 
     # --- operations --------------------------------------------------------
@@ -370,7 +371,8 @@ class Client:
                 try:
                     conn.execute("ROLLBACK")
                 except psycopg.OperationalError as lost:
-                    raise Lost(None) from lost
+                    self.in_flight.append((kind, xid) + record + (time.time(),))
+                    raise Lost(xid) from lost
         if error is None:
             self.count(kind, "logged out (%s)" % channel,
                        expected=not dead and payload == LOGOUT_PAYLOAD,
