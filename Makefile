@@ -29,8 +29,8 @@ EXTENSION = jcv_logout
 # the fresh install script of the current one is built from them all, so
 # there is no copy to keep in step.
 DATA = jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
-	jcv_logout--1.2--1.3.sql
-DATA_built = jcv_logout--1.3.sql
+	jcv_logout--1.2--1.3.sql jcv_logout--1.3--1.4.sql
+DATA_built = jcv_logout--1.4.sql
 PGFILEDESC = "jcv_logout - server-side logout for Supabase Auth"
 
 PG_CONFIG ?= pg_config
@@ -71,10 +71,10 @@ objdir:
 	@mkdir -p src
 .PHONY: objdir print-regress print-preloaded-regress
 
-jcv_logout--1.3.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
-		jcv_logout--1.2--1.3.sql
-	{ echo '/* jcv_logout--1.3.sql: built by the Makefile from $(notdir $^); do not edit */'; \
-	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(wordlist 2,4,$^); } > $@
+jcv_logout--1.4.sql: jcv_logout--1.0.sql jcv_logout--1.0--1.1.sql jcv_logout--1.1--1.2.sql \
+		jcv_logout--1.2--1.3.sql jcv_logout--1.3--1.4.sql
+	{ echo '/* jcv_logout--1.4.sql: built by the Makefile from $(notdir $^); do not edit */'; \
+	  sed '1d' $(word 1,$^); sed '/^\\echo /d' $(wordlist 2,5,$^); } > $@
 
 print-regress:
 	@echo $(REGRESS) $(ISOLATION)

@@ -112,8 +112,8 @@ run_suite "session cache race" bash test/virtualenv.sh -o shared_preload_librari
 # restarts the server with the library preloaded and back). One line per case.
 run_suite "security review" bash test/virtualenv.sh /usr/bin/python3 test/security_review.py
 
-# The pure token code alone: unit tests, Project Wycheproof's vectors (from
-# ../shared/wycheproof/ beside the clone), then the fuzz targets for a bounded
+# The pure token code alone: unit tests, Project Wycheproof's vectors (in
+# test/wycheproof/vectors/), then the fuzz targets for a bounded
 # time (FUZZ_SECONDS per target; fuzz/run.sh alone defaults to 60).
 run_suite "unit tests" bash test/unit/run.sh
 run_suite "wycheproof" bash test/wycheproof/run.sh

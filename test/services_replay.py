@@ -5,7 +5,7 @@ bind parameters), on a cluster of its own with Supabase's API roles. A
 logged-out session must make rows invisible (never an error), while a live
 one keeps its access. One line per case: "name ... ok|FAILED (detail)".
 
-Statement shapes (read from the services' sources; ../shared/PLATFORM_FACTS.md):
+Statement shapes (read from the services' sources: supabase/realtime and supabase/storage):
 - Realtime, Postgres Changes: realtime.apply_rls, plpgsql, not SECURITY
   DEFINER, inside ONE statement: per subscriber set_config('role'),
   set_config('request.jwt.claims'), EXECUTE of a prepared

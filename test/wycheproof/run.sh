@@ -1,13 +1,13 @@
 #!/bin/bash
 # Builds and runs the Project Wycheproof conformance test of the pure token
-# code (no PostgreSQL) over every vector file in ../shared/wycheproof/, beside
-# the repository (CI has a copy of shared/ there).
+# code (no PostgreSQL) over every vector file in test/wycheproof/vectors/
+# (copied from upstream; SOURCE there names the commit).
 #   bash test/wycheproof/run.sh     prints "wycheproof_<file> ... ok|FAILED"
 #   WYCHEPROOF_DIR=/path/to/vectors bash test/wycheproof/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-vectors=${WYCHEPROOF_DIR:-$(dirname "$PWD")/shared/wycheproof}
+vectors=${WYCHEPROOF_DIR:-test/wycheproof/vectors}
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 # The pure sources: those that do not include postgres.h.
