@@ -119,6 +119,23 @@ run_suite "unit tests" bash test/unit/run.sh
 run_suite "wycheproof" bash test/wycheproof/run.sh
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} run_suite "fuzzing" bash fuzz/run.sh
 
+# The README's quick start, as a newcomer runs it: a real logout shown.
+quick_start() {
+  local out
+  out=$(bash demo/try.sh 2>&1)
+  echo "$out"
+  if grep -q '^same token again -> SQLSTATE PT401' <<<"$out"; then
+    echo "demo/try.sh shows a logout and the token refused after it ... ok"
+  else
+    echo "demo/try.sh shows a logout and the token refused after it ... FAILED"
+  fi
+}
+run_suite "quick start" quick_start
+
+# Every SQL and shell block of README.md and docs/ run as written, or marked
+# with the reason it cannot run here (test/doc_test.py). One line per block.
+run_suite "doc tests" bash test/virtualenv.sh /usr/bin/python3 test/doc_test.py
+
 # Nothing the extension logs holds a token or the secret, at debug5.
 run_suite "log secrets" bash test/virtualenv.sh sh -c 'make -s isolation-fixture >/dev/null && /usr/bin/python3 test/log_secrets.py'
 
