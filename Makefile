@@ -21,6 +21,7 @@ OBJS = \
 	src/session_check.o \
 	src/session_valid.o \
 	src/require_session_hook.o \
+	src/go_json.o \
 	src/audit.o \
 	src/admin.o
 
