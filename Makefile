@@ -50,7 +50,7 @@ ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_time
 ISOLATION_OPTS = --use-existing
 # test/run_all.sh runs these again with the library in shared_preload_libraries:
 # the session cache, and every isolation spec with the cache at work.
-PRELOADED_REGRESS = setup session_cache
+PRELOADED_REGRESS = setup session_cache fidelity
 REGRESS_PREP = isolation-fixture
 
 # make ASAN=1: AddressSanitizer + UBSan build, for test/sanitizers.sh (the

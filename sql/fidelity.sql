@@ -283,8 +283,10 @@ BEGIN
     PERFORM auth_logout_user(dave);
     INSERT INTO jcv_test.audit_seen
     SELECT c.name,
-           (SELECT a.payload::text FROM auth.audit_log_entries a WHERE a.payload->'traits' IS NULL),
-           (SELECT a.payload::text FROM auth.audit_log_entries a WHERE a.payload->'traits' IS NOT NULL);
+           (SELECT a.payload::text FROM auth.audit_log_entries a
+             WHERE a.payload->>'actor_id' = dave::text AND a.payload->'traits' IS NULL),
+           (SELECT a.payload::text FROM auth.audit_log_entries a
+             WHERE a.payload->>'actor_id' = dave::text AND a.payload->'traits' IS NOT NULL);
   END LOOP;
   DELETE FROM auth.audit_log_entries a WHERE a.payload->>'actor_id' = dave::text;
 END
