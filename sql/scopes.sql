@@ -63,15 +63,18 @@ ROLLBACK;
 -- A token naming bob's session for alice deletes nothing, in any scope
 SELECT scope, jcv_test.dry_logout(jcv_test.token('alice_with_bob_session'), scope) AS outcome
   FROM unnest(ARRAY['global', 'local', 'others']) AS scope;
--- ... nor a session that has passed not_after, nor an unknown one, nor a
--- user Supabase Auth does not know
+-- ... nor an unknown session, nor a user Supabase Auth does not know. A
+-- session that has passed not_after still exists: its logout ends what the
+-- scope ends, as Supabase Auth's /logout (sql/fidelity.sql has every scope).
 SELECT jcv_test.dry_logout(jcv_test.token('alice_ended_session')) AS ended_session;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_unknown_session')) AS unknown_session;
 SELECT jcv_test.dry_logout(jcv_test.token('ghost_user')) AS unknown_user;
 SELECT * FROM jcv_test.login_state;
 
--- The audit trail: one GoTrue-style logout row per logout, payload keys in
--- GoTrue's order, actor_name from user_metadata.full_name, phone before email.
+-- The audit trail: one GoTrue-style logout row per logout, its payload text
+-- as Go's json.Marshal writes it (compact, keys sorted; sql/fidelity.sql
+-- compares it with Go's own), actor_name from user_metadata.full_name,
+-- phone before email.
 BEGIN;
 SELECT auth_logout(jcv_test.token('alice_s1'), 'local');
 SELECT auth_logout(jcv_test.token('bob_s1'), 'local');

@@ -147,7 +147,8 @@ ROLLBACK;
 
 -- jcv_logout.idle_timeout (GOTRUE_SESSIONS_INACTIVITY_TIMEOUT): idle since
 -- refreshed_at, else the later of updated_at and created_at. Session 1 of
--- alice is rewritten in each case; the three checks agree.
+-- alice is rewritten in each case; the two checks agree, and the logout ends
+-- an idle session all the same, as Supabase Auth's /logout does.
 SHOW jcv_logout.idle_timeout;
 CREATE FUNCTION jcv_test.idle_outcomes(OUT require_session text, OUT session_active boolean, OUT logout text)
 LANGUAGE sql AS $$

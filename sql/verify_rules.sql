@@ -1,13 +1,15 @@
 -- Every verification rule: each token (minted by PyJWT, test/mint_tokens.py)
 -- and what auth_logout answers. Nothing is deleted here: dry_logout rolls back.
 
--- Accepted tokens (iss is not checked unless jcv_logout.issuer is set)
+-- Accepted tokens (iss is not checked unless jcv_logout.issuer is set; iat
+-- is never a reason to refuse, as in Supabase Auth; a session past not_after
+-- is still ended, as by its /logout)
 SELECT name, jcv_test.dry_logout(token) AS outcome
   FROM jcv_test.tokens
  WHERE name IN ('alice_s1', 'hs384', 'hs512', 'with_kid', 'typ_lower_case',
                 'exp_fraction', 'nbf_past', 'aud_array_with_ours', 'iss_missing',
                 'alice_upper_case_ids', 'alice_no_session', 'alice_nil_session',
-                'iss_other')
+                'iss_other', 'iat_future', 'alice_ended_session')
  ORDER BY name;
 
 -- Refused tokens: every one is UNAUTHORIZED (SQLSTATE PT401)
@@ -16,6 +18,7 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
  WHERE name NOT IN ('alice_s1', 'hs384', 'hs512', 'with_kid', 'typ_lower_case',
                     'exp_fraction', 'nbf_past', 'aud_array_with_ours', 'iss_missing',
                     'alice_upper_case_ids', 'alice_no_session', 'alice_nil_session', 'iss_other',
+                    'iat_future', 'alice_ended_session',
                     'alice_s2', 'bob_s1', 'carol_no_session')
    AND name NOT LIKE 'jwks\_%'  -- asymmetric keys: sql/jwks.sql
    AND name NOT LIKE 'hostile\_%'
@@ -81,7 +84,9 @@ SET jcv_logout.max_token_bytes = 256;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS over_cap;
 RESET jcv_logout.max_token_bytes;
 
--- Session time box (GOTRUE_SESSIONS_TIMEBOX): measured from created_at
+-- Session time box (GOTRUE_SESSIONS_TIMEBOX): measured from created_at. A
+-- logout still ends a session past it, as Supabase Auth's /logout does (the
+-- session check refuses it: sql/session_check.sql, sql/fidelity.sql).
 SET jcv_logout.session_timebox = '1d';
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS young_session;
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s2')) AS session_past_timebox;

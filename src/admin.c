@@ -32,6 +32,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -75,6 +76,7 @@ PG_FUNCTION_INFO_V1(auth_disable_session_cache);
 #define ACTION_PASSWORD_CHANGED "password_changed"
 #define ACTION_USER_BANNED "user_banned"
 #define ACTION_USER_DELETED "user_deleted"
+#define ACTION_PURGE_SESSIONS "auth_purge_sessions"
 
 /* What one admin logout removed. */
 typedef struct revoked_counts
@@ -125,9 +127,8 @@ static saved_statement delete_session_counted = {
 /*
  * One purge batch: the next sessions in id order after $4 that have ended
  * by GoTrue's rules at $1 (timebox $2, idle limit $3), at most $5, those
- * another transaction holds skipped. With $6 (jcv_logout.audit), one audit
- * row per user whose sessions the batch ended, naming the calling role $7.
- * Returns the count and the last id, where the next batch starts.
+ * another transaction holds skipped. Returns the count, the last id (where
+ * the next batch starts) and the users whose sessions it ended, to audit.
  */
 static saved_statement purge_batch = {
 	.table = "sessions",
@@ -136,15 +137,12 @@ static saved_statement purge_batch = {
 	"  WHERE s.id > $4 AND " JCV_SESSION_ENDED_SQL("$1", "$2", "$3")
 	"  ORDER BY s.id LIMIT $5 FOR UPDATE SKIP LOCKED),"
 	" purged AS (DELETE FROM auth.sessions s USING doomed d WHERE s.id = d.id"
-	"  RETURNING s.id, s.user_id),"
-	" audited AS ("
-	JCV_AUDIT_INSERT_SQL(JCV_AUDIT_PAYLOAD_SQL(JCV_AUDIT_TRAITS_SQL("'auth_purge_sessions'", "$7")),
-						 "$6 AND u.id IN (SELECT p.user_id FROM purged p)")
-	" )"
+	"  RETURNING s.id, s.user_id)"
 	" SELECT (SELECT count(*) FROM purged),"
-	" (SELECT p.id FROM purged p ORDER BY p.id DESC LIMIT 1)",
-	.nargs = 7,
-	.argtypes = {TIMESTAMPTZOID, INTERVALOID, INTERVALOID, UUIDOID, INT4OID, BOOLOID, TEXTOID}
+	" (SELECT p.id FROM purged p ORDER BY p.id DESC LIMIT 1),"
+	" (SELECT pg_catalog.array_agg(DISTINCT p.user_id) FROM purged p)",
+	.nargs = 5,
+	.argtypes = {TIMESTAMPTZOID, INTERVALOID, INTERVALOID, UUIDOID, INT4OID}
 };
 
 static Jsonb *
@@ -326,11 +324,12 @@ purge_rules_from(FunctionCallInfo fcinfo)
 static int64
 purge_one_batch(const purge_rules *rules, int batch_size, pg_uuid_t *after_id)
 {
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		purged;
 	bool		isnull;
 	Datum		last_id;
+	Datum		user_ids;
 
 	args[0] = TimestampTzGetDatum(rules->now);
 	args[1] = IntervalPGetDatum(&rules->timebox);
@@ -341,14 +340,17 @@ purge_one_batch(const purge_rules *rules, int batch_size, pg_uuid_t *after_id)
 		nulls[2] = 'n';
 	args[3] = UUIDPGetDatum(after_id);
 	args[4] = Int32GetDatum(batch_size);
-	args[5] = BoolGetDatum(jcv_audit);
-	args[6] = CStringGetTextDatum(rules->role);
 
 	run_statement_with_nulls(&purge_batch, args, nulls, false);
 	purged = result_int8(1);
 	last_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	if (!isnull)
 		memcpy(after_id->data, DatumGetUUIDP(last_id)->data, UUID_LEN);
+	user_ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	/* one audit row per user whose sessions the batch ended */
+	if (jcv_audit && !isnull)
+		jcv_audit_admin_logout_users(datumCopy(user_ids, false, -1), ACTION_PURGE_SESSIONS,
+									 rules->role);
 	return purged;
 }
 

@@ -8,46 +8,51 @@
 
 #include "postgres.h"
 
-/*
- * GoTrue's logout payload for the auth.users row u: keys in its (sorted)
- * order, actor_name only when user_metadata has full_name. extra_members
- * is "" or a trailing ", 'traits', <json>" pair (traits sorts last).
- */
-#define JCV_AUDIT_PAYLOAD_SQL(extra_members) \
-	"CASE WHEN u.raw_user_meta_data ? 'full_name' THEN" \
-	" pg_catalog.json_build_object('action', 'logout', 'actor_id', u.id," \
-	"  'actor_name', u.raw_user_meta_data -> 'full_name'," \
-	"  'actor_username', coalesce(NULLIF(u.phone, ''), u.email, '')," \
-	"  'actor_via_sso', u.is_sso_user, 'log_type', 'account'" extra_members ")" \
-	" ELSE" \
-	" pg_catalog.json_build_object('action', 'logout', 'actor_id', u.id," \
-	"  'actor_username', coalesce(NULLIF(u.phone, ''), u.email, '')," \
-	"  'actor_via_sso', u.is_sso_user, 'log_type', 'account'" extra_members ")" \
-	" END"
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "utils/jsonb.h"
 
 /*
- * An admin revocation names itself in GoTrue's traits member:
- * {"jcv_logout_action": <action>, "by": <database role>}.
+ * The auth.users columns of the row u that an audit row names its actor
+ * from, in the order jcv_audit_actor_from_row reads them: GoTrue's
+ * actor_username is the phone when it is not empty, else the email.
  */
-#define JCV_AUDIT_TRAITS_SQL(action_sql, role_sql) \
-	", 'traits', pg_catalog.json_build_object('jcv_logout_action', " action_sql \
-	", 'by', " role_sql ")"
+#define JCV_AUDIT_ACTOR_COLUMNS \
+	"u.id, coalesce(NULLIF(u.phone, ''), u.email, ''), u.is_sso_user, u.raw_user_meta_data"
+#define JCV_AUDIT_ACTOR_COLUMN_COUNT 4
 
-/* One audit row per auth.users row u that user_filter_sql selects. */
-#define JCV_AUDIT_INSERT_SQL(payload_sql, user_filter_sql) \
-	"INSERT INTO auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)" \
-	" SELECT '00000000-0000-0000-0000-000000000000', pg_catalog.gen_random_uuid(), " \
-	payload_sql ", pg_catalog.now(), ''" \
-	" FROM auth.users u WHERE " user_filter_sql
+/* The user an audit row is about, as GoTrue's NewAuditLogEntry reads it. */
+typedef struct jcv_audit_actor
+{
+	Datum		id;				/* uuid */
+	char	   *username;
+	bool		via_sso;
+	Jsonb	   *user_metadata;	/* NULL when the column is */
+} jcv_audit_actor;
 
-/* The row of a user's own logout, exactly as GoTrue's /logout writes it. */
-extern void jcv_audit_logout(Datum user_id);
+/*
+ * Reads JCV_AUDIT_ACTOR_COLUMNS from row, starting at column first_column
+ * (1-based), copied into the current memory context.
+ */
+extern void jcv_audit_actor_from_row(HeapTuple row, TupleDesc desc, int first_column,
+									 jcv_audit_actor *actor);
+
+/*
+ * The row of a user's own logout, exactly as GoTrue's /logout writes it:
+ * its payload text is what Go's json.Marshal writes (src/go_json.c).
+ */
+extern void jcv_audit_logout(const jcv_audit_actor *actor);
 
 /*
  * The row of an admin action (admin_action, e.g. "auth_logout_user") that
- * ended the user's sessions, naming the caller's database role.
+ * ended the user's sessions, naming the caller's database role in GoTrue's
+ * traits member: {"by": <role>, "jcv_logout_action": <action>}.
  */
 extern void jcv_audit_admin_logout(Datum user_id, const char *admin_action);
+
+/* The same for each user of user_ids (uuid[]), naming role. */
+extern void jcv_audit_admin_logout_users(Datum user_ids, const char *admin_action,
+										 const char *role);
 
 /* The role that called the extension's SECURITY DEFINER function. */
 extern char *jcv_calling_role(void);

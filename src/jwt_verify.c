@@ -310,10 +310,13 @@ check_claims(const json_scan_member *payload, const jcv_policy *policy,
 		return JCV_BAD_CLAIMS;
 	if (present && nbf > policy->now + policy->leeway)
 		return JCV_NOT_YET_VALID;
+	/*
+	 * iat is never a reason to refuse: Supabase Auth does not check it
+	 * (golang-jwt v5's defaults), and its clock may run ahead of the
+	 * database's. Like golang-jwt, it must still be a number when present.
+	 */
 	if (!read_time_claim(&payload[CLAIM_IAT].value, &present, &iat))
 		return JCV_BAD_CLAIMS;
-	if (present && iat > policy->now + policy->leeway)
-		return JCV_NOT_YET_VALID;
 	if (!(policy->now < exp + policy->leeway))
 		return JCV_EXPIRED;
 
@@ -328,7 +331,13 @@ check_claims(const json_scan_member *payload, const jcv_policy *policy,
 	if (!jcv_copy_uuid_value(&payload[CLAIM_SUB].value, claims->sub))
 		return JCV_BAD_CLAIMS;
 	claims->has_session_id = false;
-	if (session_id->type != JSON_SCAN_ABSENT)
+	/*
+	 * GoTrue reads session_id into a Go string: null leaves it "", and ""
+	 * (a custom access token hook may write it) or the nil uuid is no
+	 * session, as an absent claim.
+	 */
+	if (session_id->type != JSON_SCAN_ABSENT && session_id->type != JSON_SCAN_NULL &&
+		!json_scan_string_equals(session_id, "", 0))
 	{
 		if (!jcv_copy_uuid_value(session_id, claims->session_id))
 			return JCV_BAD_CLAIMS;

@@ -32,7 +32,7 @@ typedef enum jcv_status
 	JCV_HEADER_REFUSED,			/* typ other than JWT, or crit present */
 	JCV_BAD_SIGNATURE,
 	JCV_EXPIRED,
-	JCV_NOT_YET_VALID,			/* nbf or iat in the future */
+	JCV_NOT_YET_VALID,			/* nbf in the future (iat is not checked) */
 	JCV_BAD_AUDIENCE,
 	JCV_BAD_ISSUER,
 	JCV_BAD_CLAIMS,				/* exp/sub/session_id missing or mistyped */
@@ -66,7 +66,7 @@ typedef struct jcv_policy
 typedef struct jcv_claims
 {
 	char		sub[JCV_UUID_TEXT_LEN + 1];	/* lower-case uuid text */
-	bool		has_session_id;				/* false also for the nil uuid */
+	bool		has_session_id;				/* false also for null, "" and the nil uuid */
 	char		session_id[JCV_UUID_TEXT_LEN + 1];
 	double		exp;
 } jcv_claims;

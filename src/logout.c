@@ -1,7 +1,8 @@
 /*
  * logout.c
  *	  auth_logout(token, scope): verifies the caller's access token, then ends
- *	  sessions in Supabase Auth's tables exactly as its /logout endpoint does.
+ *	  sessions in Supabase Auth's tables as its /logout endpoint does (the
+ *	  README lists where and why the two differ).
  *
  * Lock order: every logout first locks all sessions of the user, ordered by
  * id (FOR UPDATE), and only then writes: it deletes sessions (their
@@ -47,12 +48,18 @@ typedef enum logout_scope
 	SCOPE_OTHERS
 } logout_scope;
 
-static saved_statement user_exists = {
+/*
+ * The token's user as Supabase Auth finds it (FindUserByID: the nil
+ * instance only), with what its audit row names and when a ban ends.
+ */
+static saved_statement find_user = {
 	.table = "users",
-	.sql = "SELECT 1 FROM auth.users WHERE id = $1",
+	.sql = "SELECT " JCV_AUDIT_ACTOR_COLUMNS ", u.banned_until FROM auth.users u"
+	" WHERE u.id = $1 AND u.instance_id = '00000000-0000-0000-0000-000000000000'",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
+#define BANNED_UNTIL_COLUMN (JCV_AUDIT_ACTOR_COLUMN_COUNT + 1)
 
 static saved_statement lock_user_sessions = {
 	.table = "sessions",
@@ -118,8 +125,31 @@ parse_scope(text *scope_text)
 }
 
 /*
+ * The token's user, as Supabase Auth's requireAuthentication finds it: it
+ * must exist in the nil instance and not be banned (403 user_banned there,
+ * since v2.195.0). Fills actor for the audit row.
+ */
+static void
+find_token_user(Datum user_id, jcv_audit_actor *actor)
+{
+	bool		isnull;
+	Datum		banned_until;
+
+	if (run_statement(&find_user, &user_id, false) == 0)
+		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
+	banned_until = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								 BANNED_UNTIL_COLUMN, &isnull);
+	if (!isnull && DatumGetTimestampTz(banned_until) > GetCurrentTimestamp())
+		jcv_raise(JCV_UNAUTHORIZED, "user from access token is banned", NULL, NULL);
+	jcv_audit_actor_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, actor);
+}
+
+/*
  * Locks the user's sessions (see the lock order above) and checks that the
- * token's session is among them and still valid.
+ * token's session is among them. A session past not_after, the timebox or
+ * the idle limit still counts, as in Supabase Auth's /logout (it only asks
+ * that the row exists): a user signing out everywhere from a device whose
+ * session has timed out is signed out of the others too.
  */
 static void
 lock_and_check_session(Datum user_id, const jcv_claims *claims)
@@ -127,7 +157,6 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 	Datum		args[1] = {user_id};
 	uint64		count = run_statement(&lock_user_sessions, args, false);
 	pg_uuid_t  *token_session;
-	TimestampTz now = GetCurrentTimestamp();
 
 	if (!claims->has_session_id)
 		return;
@@ -139,15 +168,10 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 		bool		isnull;
 		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(row, SPI_tuptable->tupdesc,
 													 JCV_SESSION_ID_COLUMN, &isnull));
-		jcv_session_times times;
 
 		CHECK_FOR_INTERRUPTS();
-		if (memcmp(id->data, token_session->data, UUID_LEN) != 0)
-			continue;
-		jcv_session_from_row(row, SPI_tuptable->tupdesc, &times);
-		if (jcv_session_has_ended(&times, now))
-			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
-		return;
+		if (memcmp(id->data, token_session->data, UUID_LEN) == 0)
+			return;
 	}
 	jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
 }
@@ -173,6 +197,7 @@ auth_logout(PG_FUNCTION_ARGS)
 	Datum		user_id = uuid_datum(claims.sub);
 	Datum		args[2] = {user_id, (Datum) 0};
 	MemoryContext caller_context = CurrentMemoryContext;
+	jcv_audit_actor actor;
 	Jsonb	   *payload;
 
 	/* Without a session, GoTrue can only log the user out everywhere. */
@@ -183,8 +208,7 @@ auth_logout(PG_FUNCTION_ARGS)
 
 	jcv_spi_connect();
 
-	if (run_statement(&user_exists, args, false) == 0)
-		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
+	find_token_user(user_id, &actor);
 	lock_and_check_session(user_id, &claims);
 
 	switch (scope)
@@ -203,7 +227,7 @@ auth_logout(PG_FUNCTION_ARGS)
 	}
 
 	if (jcv_audit)
-		jcv_audit_logout(user_id);
+		jcv_audit_logout(&actor);
 
 	SPI_finish();
 

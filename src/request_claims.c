@@ -27,6 +27,10 @@ read_claims_object(const json_scan_member *object, jcv_claims *claims)
 	if (object[REQUEST_SESSION_ID].value.type == JSON_SCAN_ABSENT ||
 		role_has_no_session(&object[REQUEST_ROLE].value))
 		return true;
+	/* null and "": no session, as in auth_logout (src/jwt_verify.c) */
+	if (object[REQUEST_SESSION_ID].value.type == JSON_SCAN_NULL ||
+		json_scan_string_equals(&object[REQUEST_SESSION_ID].value, "", 0))
+		return true;
 	if (!jcv_copy_uuid_value(&object[REQUEST_SESSION_ID].value, claims->session_id))
 		return false;
 	/* GoTrue's way of saying "no session", as in auth_logout */

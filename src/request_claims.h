@@ -32,7 +32,7 @@
  * JCV_MAX_REQUEST_JSON_BYTES, not an object, or a session_id without a uuid
  * sub, or a session_id that is not a uuid).
  * claims->has_session_id is false when there is no session to check: no
- * claims at all, role anon or service_role, no session_id or the nil uuid.
+ * claims at all, role anon or service_role, no session_id, null, "" or the nil uuid.
  */
 extern bool jcv_read_request_claims(const char *claims_json, jcv_claims *claims);
 

@@ -16,7 +16,7 @@ extern bool jcv_require_claims_session(const char *claims_json, bool allow_spi);
 
 /*
  * Whether request claims leave nothing to refuse: no session to check
- * (none, anon, service_role, no session_id, the nil session), or a session
+ * (none, anon, service_role, no session_id, "" or the nil session), or a session
  * of the claims' sub that exists and has not ended. Claims that are not
  * JSON, too large or with ids that are not uuids are false, never an error;
  * a missing or foreign auth schema still raises SUPABASE_ERROR.

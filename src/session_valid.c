@@ -138,7 +138,7 @@ compute_answer(FunctionCallInfo fcinfo, const char *claims)
 
 /*
  * True when there is no session to check (no claims, anon, service_role,
- * no session_id, GoTrue's nil session) or the claims' session exists,
+ * no session_id, "", null, GoTrue's nil session) or the claims' session exists,
  * belongs to their sub and has not ended; false otherwise, bad claims
  * included. Never raises for the claims.
  */

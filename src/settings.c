@@ -337,7 +337,7 @@ jcv_define_settings(void)
 							   NULL, &issuer, "", PGC_SUSET, 0,
 							   NULL, NULL, NULL);
 	DefineCustomIntVariable("jcv_logout.leeway",
-							"Clock skew allowed on exp, nbf and iat.",
+							"Clock skew allowed on exp and nbf (iat is not checked).",
 							NULL, &leeway_seconds, 0, 0, INT_MAX, PGC_SUSET,
 							GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("jcv_logout.max_token_bytes",

@@ -478,6 +478,8 @@ def idle_timeout(cases, authenticator_password):
     cases.check("replay_idle_session_message",
                 r.json().get("message") == "session from access token has ended", repr(r))
     cases.expect("replay_recently_refreshed_200", api.rpc("ping", token=fresh_token), 200)
+    # the session check refuses the request before auth_logout runs (which,
+    # called from SQL, ends an idle session as Supabase Auth's /logout does)
     cases.expect("replay_idle_session_logout_401", api.rpc("auth_logout", token=idle_token), 401,
                  code="UNAUTHORIZED")
     api.close()

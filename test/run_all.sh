@@ -89,6 +89,24 @@ make -s COPT='-Wall -Wextra -Werror' || { echo "0 passed, 1 failed"; exit 1; }
 make -s install >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 run_suite "tokens" tokens_reproducible
+
+# sql/fidelity.sql's inputs: its tokens (PyJWT) and the audit payloads Go's
+# own encoding/json writes for Supabase Auth's map (skipped without Go).
+fidelity_inputs_reproducible() {
+  if /usr/bin/python3 test/mint_fidelity_tokens.py --check test/fidelity_tokens.sql; then
+    echo "fidelity tokens reproducible from test/mint_fidelity_tokens.py ... ok"
+  else
+    echo "fidelity tokens reproducible from test/mint_fidelity_tokens.py ... FAILED"
+  fi
+  if ! command -v go >/dev/null; then
+    echo "audit payloads reproducible from test/gotrue_audit (no go) ... skipped"
+  elif go run test/gotrue_audit/main.go | cmp -s - test/gotrue_audit_payloads.sql; then
+    echo "audit payloads reproducible from test/gotrue_audit ... ok"
+  else
+    echo "audit payloads reproducible from test/gotrue_audit ... FAILED"
+  fi
+}
+run_suite "fidelity inputs" fidelity_inputs_reproducible
 run_suite "META.json" /usr/bin/python3 test/check_meta.py
 run_suite "pg_regress" regression_suite
 run_suite "pg_regress, library preloaded" regression_suite preloaded
