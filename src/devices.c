@@ -43,12 +43,17 @@ PG_FUNCTION_INFO_V1(auth_logout_device);
 
 /*
  * The user as Supabase Auth's requireAuthentication finds it (FindUserByID:
- * the nil instance); the row says whether it is banned at $2.
+ * the nil instance), and whether it is banned at $2. The instance is tested
+ * in the select list, not the WHERE: the lookup is by primary key whatever
+ * the planner would make of (instance_id, email), GoTrue's other index.
  */
+#define USER_IN_NIL_INSTANCE 1
+#define USER_BANNED 2
 static saved_statement find_token_user = {
 	.table = "users",
-	.sql = "SELECT u.banned_until IS NOT NULL AND u.banned_until > $2 FROM auth.users u"
-	" WHERE u.id = $1 AND u.instance_id = '00000000-0000-0000-0000-000000000000'",
+	.sql = "SELECT u.instance_id IS NOT DISTINCT FROM '00000000-0000-0000-0000-000000000000',"
+	" u.banned_until IS NOT NULL AND u.banned_until > $2"
+	" FROM auth.users u WHERE u.id = $1",
 	.nargs = 2,
 	.argtypes = {UUIDOID, TIMESTAMPTZOID}
 };
@@ -132,9 +137,12 @@ require_token_user(Datum user_id, TimestampTz now)
 	Datum		args[2] = {user_id, TimestampTzGetDatum(now)};
 	bool		isnull;
 
-	if (run_statement(&find_token_user, args, true) == 0)
+	if (run_statement(&find_token_user, args, true) == 0 ||
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									USER_IN_NIL_INSTANCE, &isnull)))
 		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								   USER_BANNED, &isnull)))
 		jcv_raise(JCV_UNAUTHORIZED, "user from access token is banned", NULL, NULL);
 }
 
