@@ -17,6 +17,7 @@ OBJS = \
 	src/session_validity.o \
 	src/payload.o \
 	src/logout.o \
+	src/devices.o \
 	src/session_cache.o \
 	src/session_check.o \
 	src/session_valid.o \
@@ -40,17 +41,18 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin fidelity upgrade
+REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin fidelity devices upgrade
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
-	purge_concurrency session_valid_between_statements session_cache_across_backends
+	purge_concurrency session_valid_between_statements session_cache_across_backends \
+	logout_device_locks
 ISOLATION_OPTS = --use-existing
 # test/run_all.sh runs these again with the library in shared_preload_libraries:
 # the session cache, and every isolation spec with the cache at work.
-PRELOADED_REGRESS = setup session_cache fidelity
+PRELOADED_REGRESS = setup session_cache fidelity devices
 REGRESS_PREP = isolation-fixture
 
 # make ASAN=1: AddressSanitizer + UBSan build, for test/sanitizers.sh (the

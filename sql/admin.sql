@@ -7,7 +7,8 @@ SELECT p.oid::regprocedure AS routine,
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_call
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jcv_logout')
-   AND p.proname NOT IN ('auth_logout', 'auth_session_active', 'auth_require_session')
+   AND p.proname NOT IN ('auth_logout', 'auth_session_active', 'auth_require_session',
+                         'auth_sessions', 'auth_logout_device')
  ORDER BY p.oid::regprocedure::text;
 -- and each refused to a plain role (42501; as SQLSTATEs, since PostgreSQL's
 -- wording varies by version)

@@ -176,7 +176,7 @@ lock_and_check_session(Datum user_id, const jcv_claims *claims)
 	jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
 }
 
-static Jsonb *
+Jsonb *
 logout_payload(void)
 {
 	JsonbParseState *state = jcv_payload_begin();

@@ -75,6 +75,12 @@ SELECT 'passes';
 SQL
 }
 session_active() { on_standby -c "SELECT auth_session_active('$1')"; }
+# ... the devices list (PostgREST's GET: a read-only transaction), one line:
+# last two digits of each session id, * for the token's own
+devices() {
+  on_standby -c "SELECT string_agg(right(id::text, 2) || CASE WHEN current THEN '*' ELSE '' END, ',')
+                   FROM auth_sessions(jcv_test.token('$1'))"
+}
 # ... and the row level security check, as a policy calls it
 session_valid() {
   on_standby -v claims="$1" <<'SQL' | tail -n 1
@@ -89,6 +95,7 @@ check standby_pre_request_live_session "$(pre_request "$s1")" passes
 check standby_setting_live_session "$(require_session_setting "$s1")" passes
 check standby_session_active_live "$(session_active "$token_s1")" t
 check standby_session_valid_live "$(session_valid "$s1")" t
+check standby_devices_listed "$(devices alice_s2)" "01,02*"
 
 # Device 1 logs out on the primary; the replica refuses it once replayed.
 lsn=$(psql -XAtq -c "SELECT auth_logout('$token_s1', 'local') IS NOT NULL" -c 'SELECT pg_current_wal_lsn()' | tail -n 1)
@@ -106,6 +113,7 @@ check standby_session_active_after_logout "$(session_active "$token_s1")" f
 check standby_session_valid_after_logout "$(session_valid "$s1")" f
 check standby_session_valid_other_device "$(session_valid "$s2")" t
 check standby_other_device_still_passes "$(pre_request "$s2")" passes
+check standby_devices_after_logout "$(devices alice_s2)" "02*"
 check standby_setting_other_device_still_passes "$(require_session_setting "$s2")" passes
 # A logout sent to a replica deletes nothing and says so in the contract's terms
 check standby_logout_refused "$(on_standby -c "SELECT auth_logout(jcv_test.token('alice_s2'), 'local')" | head -n 1)" "ERROR:  LOGOUT_ERROR: logout failed"

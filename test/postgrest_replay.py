@@ -128,11 +128,21 @@ class PostgREST:
         return claims, None
 
     @staticmethod
-    def call_query(function, arg_names, arg_types=None):
-        """callPlanToQuery + prepareCall for a function returning one scalar,
-        answered as application/json (BuiltinAggSingleJson). PostgREST types
-        each argument as the function declares it (arg_types; default text)."""
+    def call_query(function, arg_names, arg_types=None, returns_set=False):
+        """callPlanToQuery + prepareCall, answered as application/json: a
+        function returning one scalar (BuiltinAggSingleJson), or a set of rows
+        (returns_set: RETURNS TABLE / SETOF composite, BuiltinOvAggJson, a JSON
+        array). PostgREST types each argument as the function declares it
+        (arg_types; default text)."""
         fn = sql.SQL("{}.{}").format(sql.Identifier("public"), sql.Identifier(function))
+        if returns_set:
+            def call_it(arguments):
+                return sql.SQL("{fn}({args}) pgrst_call").format(fn=fn, args=arguments)
+            selected = sql.SQL("pgrst_call.*")
+        else:
+            def call_it(arguments):
+                return sql.SQL("(SELECT {fn}({args}) pgrst_scalar) pgrst_call").format(fn=fn, args=arguments)
+            selected = sql.SQL("pgrst_call.pgrst_scalar")
         if arg_names:
             cols = sql.SQL(", ").join(sql.Identifier(a) for a in arg_names)
             typed = sql.SQL(", ").join(
@@ -144,22 +154,30 @@ class PostgREST:
             call = sql.SQL(
                 "FROM (SELECT %s AS json_data) pgrst_payload, "
                 "LATERAL (SELECT {cols} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) pgrst_body , "
-                "LATERAL (SELECT {fn}({named}) pgrst_scalar) pgrst_call").format(
-                    cols=cols, typed=typed, fn=fn, named=named)
+                "LATERAL {call}").format(cols=cols, typed=typed, call=call_it(named))
         else:
-            call = sql.SQL("FROM (SELECT {fn}() pgrst_scalar) pgrst_call").format(fn=fn)
+            call = sql.SQL("FROM {call}").format(call=call_it(sql.SQL("")))
+        if returns_set:
+            page_total = sql.SQL("pg_catalog.count(_postgrest_t)")
+            body = sql.SQL("coalesce(json_agg(_postgrest_t), '[]')")
+        else:
+            page_total = sql.SQL("1")
+            body = sql.SQL("coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')")
         return sql.SQL(
-            "WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar {call}) "
-            "SELECT null::bigint AS total_result_set, 1 AS page_total, "
-            "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body, "
+            "WITH pgrst_source AS (SELECT {selected} {call}) "
+            "SELECT null::bigint AS total_result_set, {page_total} AS page_total, "
+            "{body} AS body, "
             "nullif(current_setting('response.headers', true), '') AS response_headers, "
             "nullif(current_setting('response.status', true), '') AS response_status, "
             "'' AS response_inserted "
-            "FROM (SELECT \"pgrst_source\".* FROM \"pgrst_source\"    ) _postgrest_t").format(call=call)
+            "FROM (SELECT \"pgrst_source\".* FROM \"pgrst_source\"    ) _postgrest_t").format(
+                selected=selected, call=call, page_total=page_total, body=body)
 
-    def rpc(self, function, body=None, token=None, method="POST", extra_headers=None):
+    def rpc(self, function, body=None, token=None, method="POST", extra_headers=None,
+            arg_types=None, returns_set=False):
         """POST (or GET) /rpc/<function> with an optional JSON body of named
-        arguments and an optional Bearer token."""
+        arguments (their declared types in arg_types) and an optional Bearer
+        token; returns_set for a function returning rows."""
         claims, refused = self.claims_for(token)
         if refused:
             return refused
@@ -189,7 +207,8 @@ class PostgREST:
             if self.pre_request:
                 self.conn.execute("select " + self.pre_request + "()")
             params = [Json(body)] if args else []
-            row = self.conn.execute(self.call_query(function, args), params).fetchone()
+            row = self.conn.execute(self.call_query(function, args, arg_types, returns_set),
+                                    params).fetchone()
             self.conn.execute("commit")
         except psycopg.Error as error:
             self.conn.execute("rollback")
@@ -331,7 +350,7 @@ def create_user(email):
     return user_id
 
 
-def sign_in(user_id, email, refreshed_ago=None):
+def sign_in(user_id, email, refreshed_ago=None, user_agent="replay/1.0", ip="127.0.0.1"):
     """What Supabase Auth writes for a password sign-in, and the access token it
     hands out (signed here by PyJWT)."""
     session_id = str(uuid.uuid4())
@@ -339,8 +358,8 @@ def sign_in(user_id, email, refreshed_ago=None):
         conn.execute(
             "INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip)"
             " VALUES (%s, %s, now(), now(), 'aal1',"
-            "  (now() - %s::interval) AT TIME ZONE 'UTC', 'replay/1.0', '127.0.0.1')",
-            [session_id, user_id, refreshed_ago])
+            "  (now() - %s::interval) AT TIME ZONE 'UTC', %s, %s)",
+            [session_id, user_id, refreshed_ago, user_agent, ip])
         conn.execute(
             "INSERT INTO auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)"
             " VALUES (%s, %s, %s, false, now(), now(), %s)",
@@ -409,6 +428,111 @@ def two_devices(cases, api, transcript, prefix="replay", email="dana@example.com
     r = cases.expect("replay_anon_request_200", api.rpc("ping"), 200)
     transcript.add("anonymous request (apikey only)", "POST /rest/v1/rpc/ping", r)
     cases.check("replay_anon_body", r.json() == "pong", repr(r))
+
+
+LISTED_KEYS = {"id", "created_at", "last_active_at", "user_agent", "ip", "aal", "sign_in_methods",
+               "oauth_client_id", "current"}
+LOGGED_OUT = {"success": True, "message": "Successfully logged out"}
+
+
+def audit_count(user_id):
+    with admin() as conn:
+        return conn.execute("SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_id' = %s",
+                            [user_id]).fetchone()[0]
+
+
+def devices(cases, api, transcript):
+    """Where you're signed in: supabase.rpc('auth_sessions') (GET or POST) and
+    supabase.rpc('auth_logout_device', {session_id}) as PostgREST runs them."""
+    user = create_user("olga@example.com")
+    laptop, token_a = sign_in(user, "olga@example.com", refreshed_ago="0 seconds",
+                              user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", ip="203.0.113.7")
+    phone, token_b = sign_in(user, "olga@example.com", refreshed_ago="5 minutes",
+                             user_agent="MyApp/2.3 (iPhone; iOS 18.1)", ip="198.51.100.20")
+    tablet, token_c = sign_in(user, "olga@example.com", refreshed_ago="3 hours",
+                              user_agent="MyApp/2.3 (iPad; iOS 18.1)", ip="198.51.100.21")
+    other_user = create_user("pete@example.com")
+    petes_session, _ = sign_in(other_user, "pete@example.com")
+    listing = {"returns_set": True}
+    ending = {"arg_types": {"session_id": "uuid"}}
+
+    r = cases.expect("replay_devices_get_listing_200",
+                     api.rpc("auth_sessions", token=token_a, method="GET", **listing), 200)
+    transcript.add("devices: GET /rest/v1/rpc/auth_sessions (supabase.rpc('auth_sessions', {}, { get: true }))",
+                   "GET /rest/v1/rpc/auth_sessions  Authorization: Bearer <laptop>", r)
+    rows = r.json() if r.status == 200 else []
+    cases.check("replay_devices_listing_newest_activity_first",
+                [row["id"] for row in rows] == [laptop, phone, tablet], repr(rows))
+    cases.check("replay_devices_listing_current_is_the_token_s",
+                [row["current"] for row in rows] == [True, False, False], repr(rows))
+    cases.check("replay_devices_listing_columns_no_secrets",
+                all(set(row) == LISTED_KEYS for row in rows), repr(rows))
+    cases.check("replay_devices_listing_as_recorded",
+                rows[:1] and rows[0]["user_agent"].startswith("Mozilla/5.0") and rows[0]["ip"] == "203.0.113.7"
+                and rows[0]["aal"] == "aal1" and rows[0]["sign_in_methods"] == ["password"], repr(rows))
+    r = cases.expect("replay_devices_post_listing_200",
+                     api.rpc("auth_sessions", token=token_b, **listing), 200)
+    cases.check("replay_devices_post_listing_current_phone",
+                [(row["id"], row["current"]) for row in r.json()] == [(laptop, False), (phone, True), (tablet, False)]
+                if r.status == 200 else False, repr(r))
+    r = cases.expect("replay_devices_anon_listing_401",
+                     api.rpc("auth_sessions", method="GET", **listing), 401, code="UNAUTHORIZED")
+
+    # Pete's session and an unknown one: one answer, byte for byte
+    audits = audit_count(user)
+    foreign = cases.expect("replay_devices_foreign_session_400",
+                           api.rpc("auth_logout_device", {"session_id": petes_session}, token=token_a, **ending),
+                           400, code="LOGOUT_ERROR")
+    unknown = cases.expect("replay_devices_unknown_session_400",
+                           api.rpc("auth_logout_device", {"session_id": str(uuid.uuid4())}, token=token_a,
+                                   **ending), 400, code="LOGOUT_ERROR")
+    transcript.add("devices: POST /rest/v1/rpc/auth_logout_device with another user's session id",
+                   "POST /rest/v1/rpc/auth_logout_device  Authorization: Bearer <laptop>  {\"session_id\": <pete's>}",
+                   foreign)
+    cases.check("replay_devices_foreign_same_as_unknown",
+                (foreign.status, foreign.headers, foreign.body) == (unknown.status, unknown.headers, unknown.body),
+                "%r / %r" % (foreign, unknown))
+    cases.check("replay_devices_foreign_untouched", session_count(other_user) == 1)
+    cases.check("replay_devices_no_audit_for_refusals", audit_count(user) == audits)
+
+    cases.expect("replay_devices_phone_request_before_200", api.rpc("ping", token=token_b), 200)
+    r = cases.expect("replay_devices_end_phone_200",
+                     api.rpc("auth_logout_device", {"session_id": phone}, token=token_a, **ending), 200,
+                     body=LOGGED_OUT)
+    transcript.add("devices: the laptop signs the phone out",
+                   "POST /rest/v1/rpc/auth_logout_device  Authorization: Bearer <laptop>  {\"session_id\": \"%s\"}"
+                   % phone, r)
+    cases.check("replay_devices_end_phone_one_audit_row", audit_count(user) == audits + 1)
+    cases.check("replay_devices_end_phone_others_stay", session_count(user) == 2)
+    r = cases.expect("replay_devices_phone_next_request_401", api.rpc("ping", token=token_b), 401,
+                     code="UNAUTHORIZED")
+    transcript.add("devices: the phone's next request with its (unexpired) token",
+                   "POST /rest/v1/rpc/ping  Authorization: Bearer <phone>", r)
+    cases.expect("replay_devices_laptop_still_200", api.rpc("ping", token=token_a), 200)
+    cases.expect("replay_devices_tablet_still_200", api.rpc("ping", token=token_c), 200)
+    r = cases.expect("replay_devices_listing_after_200",
+                     api.rpc("auth_sessions", token=token_a, method="GET", **listing), 200)
+    cases.check("replay_devices_listing_after_without_phone",
+                [row["id"] for row in r.json()] == [laptop, tablet] if r.status == 200 else False, repr(r))
+    cases.expect("replay_devices_end_phone_again_400",
+                 api.rpc("auth_logout_device", {"session_id": phone}, token=token_a, **ending), 400,
+                 code="LOGOUT_ERROR")
+
+    # Sign out all others (auth_logout's scope), then this device by id
+    cases.expect("replay_devices_others_200",
+                 api.rpc("auth_logout", {"scope": "others"}, token=token_a), 200, body=LOGGED_OUT)
+    cases.expect("replay_devices_tablet_after_others_401", api.rpc("ping", token=token_c), 401,
+                 code="UNAUTHORIZED")
+    r = api.rpc("auth_sessions", token=token_a, method="GET", **listing)
+    cases.check("replay_devices_listing_only_this_device",
+                r.status == 200 and [(row["id"], row["current"]) for row in r.json()] == [(laptop, True)], repr(r))
+    cases.expect("replay_devices_end_own_200",
+                 api.rpc("auth_logout_device", {"session_id": laptop}, token=token_a, **ending), 200,
+                 body=LOGGED_OUT)
+    cases.expect("replay_devices_own_next_request_401", api.rpc("ping", token=token_a), 401,
+                 code="UNAUTHORIZED")
+    cases.check("replay_devices_all_gone_three_audit_rows",
+                session_count(user) == 0 and audit_count(user) == audits + 3)
 
 
 def read_only_requests(cases, api):
@@ -622,6 +746,7 @@ def main():
     api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET)
     try:
         two_devices(cases, api, transcript)
+        devices(cases, api, transcript)
         read_only_requests(cases, api)
         session_active_for_backends(cases, api, transcript)
         errors_end_to_end(cases, api, transcript, authenticator_password)
