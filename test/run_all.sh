@@ -98,9 +98,11 @@ fidelity_inputs_reproducible() {
   else
     echo "fidelity tokens reproducible from test/mint_fidelity_tokens.py ... FAILED"
   fi
-  if ! command -v go >/dev/null; then
+  local go
+  go=$(PATH=$PATH:/usr/local/go/bin command -v go) || go=
+  if [ -z "$go" ]; then
     echo "audit payloads reproducible from test/gotrue_audit (no go) ... skipped"
-  elif go run test/gotrue_audit/main.go | cmp -s - test/gotrue_audit_payloads.sql; then
+  elif "$go" run test/gotrue_audit/main.go | cmp -s - test/gotrue_audit_payloads.sql; then
     echo "audit payloads reproducible from test/gotrue_audit ... ok"
   else
     echo "audit payloads reproducible from test/gotrue_audit ... FAILED"
