@@ -3,18 +3,40 @@
  *	  auth_logout(token, scope): verifies the caller's access token, then ends
  *	  sessions in Supabase Auth's tables exactly as its /logout endpoint does.
  *
- * Lock order: every logout first locks all sessions of the user, ordered by
- * id (FOR UPDATE), and only then writes: it deletes sessions (their
- * refresh_tokens and mfa_amr_claims rows go by GoTrue's ON DELETE CASCADE,
- * each locked as it is deleted), then the user's session-less refresh
- * tokens, then inserts the audit row. Two logouts of one user therefore queue
- * on the session locks instead of deadlocking, whatever their scopes.
- * Supabase Auth's refresh locks a refresh token row, then its session, both
- * FOR UPDATE SKIP LOCKED, so it never waits on a logout; a logout waits only
- * for a refresh that locked first. Its own /logout deletes in scan order, not
- * id order: racing it on a user with several sessions can deadlock, and
- * PostgreSQL then aborts one side (here LOGOUT_ERROR, nothing deleted).
- * The isolation specs in specs/ exercise each race.
+ * Lock order. A logout locks only the rows it ends, and takes them in the
+ * order Supabase Auth's own statements do (supabase/auth @ bc32168e):
+ * - its refresh (internal/tokens/service.go RefreshTokenGrant): the refresh
+ *   token row, then the session, both FOR UPDATE SKIP LOCKED (a locked row
+ *   reads as "not found": it retries for 5 s, then answers 409); then, v1
+ *   swap (models.GrantRefreshTokenSwap), UPDATE refresh_tokens, INSERT its
+ *   child, UPDATE users (UpdateLastSignInAt), UPDATE sessions. It never
+ *   waits for a session or a token row, only for the user's row.
+ * - its /logout and admin logouts (internal/models/sessions.go Logout,
+ *   LogoutSession, LogoutAllExceptMe): one DELETE FROM sessions WHERE
+ *   user_id = ? [AND id != ?] (or WHERE id = ?), locking rows in scan order:
+ *   by the index on user_id, whose equal keys come in heap (TID) order, as
+ *   a bitmap or sequential scan's rows do; each deleted session's
+ *   refresh_tokens and mfa_amr_claims rows are locked by the cascade after.
+ * - its admin updates and user changes (internal/api/admin.go,
+ *   internal/models/user.go UpdatePassword, Ban, SoftDeleteUser): UPDATE
+ *   users first, then for a password change or soft delete Logout as above
+ *   (a ban deletes nothing). That order deadlocks with its own refresh of
+ *   one of the user's sessions, whatever we do; we never add to it.
+ * - its cleanup (internal/models/cleanup.go): DELETE ... WHERE id IN (SELECT
+ *   ... FOR UPDATE SKIP LOCKED): never waits for a session row.
+ * Ours: `local` locks the one session it ends (lock_one_session, waiting
+ * for a refresh of that session to finish) and deletes it; `others` and
+ * `global` check the token's session without a lock, as GoTrue does, and
+ * run GoTrue's own DELETE, so they take the user's sessions in the same
+ * scan order as its logout and as each other: two logouts of one user queue
+ * on the first row they share. An ORDER BY id lock (1.3) took them in
+ * another order than GoTrue's DELETE, and locked every session of the user
+ * for a local logout. Then the user's session-less refresh tokens, then the
+ * audit row. No logout locks the user's row, so none waits for a refresh
+ * that waits for it. The logout trigger on auth.users, which holds that row,
+ * takes the sessions with SKIP LOCKED instead (src/admin.c). Sessions the
+ * logout deletes leave the list of ended sessions too (src/ended_sessions.c).
+ * The isolation specs in specs/ replay each pair.
  */
 #include "postgres.h"
 
@@ -22,6 +44,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -29,6 +52,7 @@
 
 #include "audit.h"
 #include "caller_token.h"
+#include "ended_sessions.h"
 #include "errors.h"
 #include "logout.h"
 #include "payload.h"
@@ -54,31 +78,47 @@ static saved_statement user_exists = {
 	.argtypes = {UUIDOID}
 };
 
-static saved_statement lock_user_sessions = {
+/*
+ * The one session row a logout of one session locks, waiting for a refresh
+ * or another logout of it; none when it is gone. Its JCV_SESSION_COLUMNS.
+ */
+saved_statement lock_one_session = {
 	.table = "sessions",
-	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions"
-	" WHERE user_id = $1 ORDER BY id FOR UPDATE",
+	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions WHERE id = $1 FOR UPDATE",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
+/* The same without a lock, as GoTrue's FindSessionByID before its DELETE. */
+static saved_statement find_session = {
+	.table = "sessions",
+	.sql = "SELECT " JCV_SESSION_COLUMNS " FROM auth.sessions WHERE id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID}
+};
+
+/* GoTrue's DELETEs (see the lock order above), returning the ids gone. */
+#define DELETE_SESSIONS_SQL(filter) \
+	"WITH gone AS (DELETE FROM auth.sessions WHERE " filter " RETURNING id)" \
+	" SELECT coalesce(array_agg(id), '{}') FROM gone"
+
 static saved_statement delete_session = {
 	.table = "sessions",
-	.sql = "DELETE FROM auth.sessions WHERE id = $1",
+	.sql = DELETE_SESSIONS_SQL("id = $1"),
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
 static saved_statement delete_other_sessions = {
 	.table = "sessions",
-	.sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id OPERATOR(pg_catalog.<>) $2",
+	.sql = DELETE_SESSIONS_SQL("id OPERATOR(pg_catalog.<>) $2 AND user_id = $1"),
 	.nargs = 2,
 	.argtypes = {UUIDOID, UUIDOID}
 };
 
 static saved_statement delete_user_sessions = {
 	.table = "sessions",
-	.sql = "DELETE FROM auth.sessions WHERE user_id = $1",
+	.sql = DELETE_SESSIONS_SQL("user_id = $1"),
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
@@ -118,38 +158,38 @@ parse_scope(text *scope_text)
 }
 
 /*
- * Locks the user's sessions (see the lock order above) and checks that the
- * token's session is among them and still valid.
+ * Checks that the token's session exists and belongs to the token's user;
+ * locks it when lock (see the lock order above).
  */
 static void
-lock_and_check_session(Datum user_id, const jcv_claims *claims)
+check_session(Datum user_id, Datum session_id, bool lock)
 {
-	Datum		args[1] = {user_id};
-	uint64		count = run_statement(&lock_user_sessions, args, false);
-	pg_uuid_t  *token_session;
-	TimestampTz now = GetCurrentTimestamp();
+	uint64		count = run_statement(lock ? &lock_one_session : &find_session, &session_id, false);
+	HeapTuple	row;
+	bool		isnull;
+	Datum		owner;
+	jcv_session_times times;
 
-	if (!claims->has_session_id)
-		return;
+	if (count == 0)
+		jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
+	row = SPI_tuptable->vals[0];
+	owner = SPI_getbinval(row, SPI_tuptable->tupdesc, JCV_SESSION_USER_ID_COLUMN, &isnull);
+	if (isnull || memcmp(DatumGetUUIDP(owner)->data, DatumGetUUIDP(user_id)->data, UUID_LEN) != 0)
+		jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
+	jcv_session_from_row(row, SPI_tuptable->tupdesc, &times);
+	if (jcv_session_has_ended(&times, GetCurrentTimestamp()))
+		jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
+}
 
-	token_session = DatumGetUUIDP(uuid_datum(claims->session_id));
-	for (uint64 i = 0; i < count; i++)
-	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		bool		isnull;
-		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(row, SPI_tuptable->tupdesc,
-													 JCV_SESSION_ID_COLUMN, &isnull));
-		jcv_session_times times;
+/* Runs a DELETE_SESSIONS_SQL statement; unlists the sessions it deleted. */
+static void
+delete_sessions(saved_statement *stmt, Datum *args)
+{
+	bool		isnull;
 
-		CHECK_FOR_INTERRUPTS();
-		if (memcmp(id->data, token_session->data, UUID_LEN) != 0)
-			continue;
-		jcv_session_from_row(row, SPI_tuptable->tupdesc, &times);
-		if (jcv_session_has_ended(&times, now))
-			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
-		return;
-	}
-	jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
+	run_statement(stmt, args, false);
+	jcv_ended_sessions_forget(PointerGetDatum(DatumGetArrayTypePCopy(
+		SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))));
 }
 
 static Jsonb *
@@ -185,19 +225,20 @@ auth_logout(PG_FUNCTION_ARGS)
 
 	if (run_statement(&user_exists, args, false) == 0)
 		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
-	lock_and_check_session(user_id, &claims);
+	if (claims.has_session_id)
+		check_session(user_id, args[1], scope == SCOPE_LOCAL);
 
 	switch (scope)
 	{
 		case SCOPE_LOCAL:
-			run_statement(&delete_session, &args[1], false);
+			delete_sessions(&delete_session, &args[1]);
 			break;
 		case SCOPE_OTHERS:
-			run_statement(&delete_other_sessions, args, false);
+			delete_sessions(&delete_other_sessions, args);
 			run_statement(&delete_sessionless_refresh_tokens, args, false);
 			break;
 		case SCOPE_GLOBAL:
-			run_statement(&delete_user_sessions, args, false);
+			delete_sessions(&delete_user_sessions, args);
 			run_statement(&delete_sessionless_refresh_tokens, args, false);
 			break;
 	}

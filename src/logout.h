@@ -13,4 +13,11 @@
  */
 extern saved_statement delete_sessionless_refresh_tokens;
 
+/*
+ * Locks session $1 (uuid) FOR UPDATE, waiting for a transaction that holds
+ * it: the only session row a logout of one session locks. Returns the
+ * row's JCV_SESSION_COLUMNS (src/session_validity.h), none when it is gone.
+ */
+extern saved_statement lock_one_session;
+
 #endif							/* JCV_LOGOUT_H */
