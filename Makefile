@@ -19,6 +19,7 @@ OBJS = \
 	src/logout.o \
 	src/devices.o \
 	src/session_cache.o \
+	src/ended_sessions.o \
 	src/session_check.o \
 	src/session_valid.o \
 	src/require_session_hook.o \
@@ -48,7 +49,7 @@ REGRESS = setup verify_rules scopes errors session_check session_valid require_s
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
 	purge_concurrency session_valid_between_statements session_cache_across_backends \
-	logout_device_locks
+	logout_device_locks logout_lock_order logout_scan_order
 ISOLATION_OPTS = --use-existing
 # test/run_all.sh runs these again with the library in shared_preload_libraries:
 # the session cache, and every isolation spec with the cache at work.

@@ -194,6 +194,20 @@ ROLLBACK;
 RESET ROLE;
 RESET search_path;
 
+-- The list of sessions ended while another transaction held them
+-- (jcv_logout_ended_sessions): a line planted there would end someone's
+-- session, one removed would bring it back. No role but its owner may read
+-- or write it (42501 each).
+SET ROLE regress_jcv_attacker;
+\set VERBOSITY sqlstate
+SELECT count(*) FROM public.jcv_logout_ended_sessions;
+INSERT INTO public.jcv_logout_ended_sessions (session_id, user_id)
+  VALUES ('bbbbbbbb-0000-4000-8000-000000000001', '22222222-2222-4222-8222-222222222222');
+DELETE FROM public.jcv_logout_ended_sessions;
+TRUNCATE public.jcv_logout_ended_sessions;
+\set VERBOSITY default
+RESET ROLE;
+
 DROP OPERATOR public.= (uuid, uuid);
 DROP FUNCTION public.now();
 DROP FUNCTION public.gen_random_uuid();

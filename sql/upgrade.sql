@@ -52,6 +52,11 @@ DROP EXTENSION jcv_logout;
 CREATE EXTENSION jcv_logout;
 SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
 SELECT * FROM pg_temp.extension_members ORDER BY member;
+-- the list of ended sessions: nobody but its owner (and superusers) may
+-- read or write it, and pg_dump keeps its rows
+SELECT c.relacl, c.relrowsecurity, c.oid = ANY (e.extconfig) AS dumped
+  FROM pg_class c, pg_extension e
+ WHERE c.relname = 'jcv_logout_ended_sessions' AND e.extname = 'jcv_logout';
 
 -- The differences, both ways: none
 (SELECT 'only after update' AS side, * FROM pg_temp.updated_routines

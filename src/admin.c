@@ -6,11 +6,21 @@
  *	  every session of a user whose password changes, who is banned or who is
  *	  soft-deleted; and the trigger on auth.sessions the session cache needs.
  *
- * Lock order, as in logout.c: a user's sessions are locked FOR UPDATE in id
- * order before anything is deleted. The purge never waits for a row lock on
- * a session: it takes them with SKIP LOCKED, so it cannot deadlock with a
- * logout, and leaves a session that a logout or a refresh holds to that
- * transaction (or to the next purge).
+ * Lock order (beside Supabase Auth's, listed in src/logout.c): ending every
+ * session of a user (auth_logout_user, and the trigger, which runs holding
+ * the user's row) never waits for a session row. Supabase Auth's refresh
+ * holds a session and then updates the user's row: waiting for that session
+ * while holding the row deadlocks (1.3 did, 10 times in 10). So it deletes
+ * the sessions nobody holds (FOR UPDATE SKIP LOCKED, in scan order) and
+ * lists the others as ended (src/ended_sessions.c): every session check
+ * refuses them at once, and auth_purge_sessions() deletes them later. Only
+ * the cascade to refresh tokens may wait, for a refresh that has locked its
+ * token but not yet its session: that refresh finds the session locked,
+ * gives up and lets go. auth_logout_session locks its one session as a
+ * local logout does (lock_one_session). The purge never waits for a row
+ * lock on a session: it takes them with SKIP LOCKED, so it cannot deadlock
+ * with a logout, and leaves a session that a logout or a refresh holds to
+ * that transaction (or to the next purge).
  */
 #include "postgres.h"
 
@@ -31,6 +41,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
@@ -43,6 +54,7 @@
 #include "utils/uuid.h"
 
 #include "audit.h"
+#include "ended_sessions.h"
 #include "errors.h"
 #include "payload.h"
 #include "logout.h"
@@ -85,13 +97,6 @@ typedef struct revoked_counts
 	int64		refresh_tokens;
 } revoked_counts;
 
-static saved_statement lock_user_session_ids = {
-	.table = "sessions",
-	.sql = "SELECT id FROM auth.sessions WHERE user_id = $1 ORDER BY id FOR UPDATE",
-	.nargs = 1,
-	.argtypes = {UUIDOID}
-};
-
 static saved_statement find_session_user = {
 	.table = "sessions",
 	.sql = "SELECT user_id FROM auth.sessions WHERE id = $1",
@@ -100,28 +105,49 @@ static saved_statement find_session_user = {
 };
 
 /*
- * The sibling SELECT sees the rows as they were before the DELETE, so it
- * counts the refresh tokens the cascade removes; the sessions are locked,
- * so no refresh can add one in between.
+ * The user's sessions nobody else holds, deleted; the count of them and of
+ * the refresh tokens the cascade removes (the sibling SELECTs see the rows
+ * as they were before the DELETE, and the sessions are locked, so no
+ * refresh adds a token in between); the ids deleted; and the ids of the
+ * user's other sessions, held by another transaction.
  */
-#define DELETE_SESSIONS_COUNTED_SQL(filter) \
-	"WITH gone AS (DELETE FROM auth.sessions WHERE " filter " RETURNING id)" \
-	" SELECT (SELECT count(*) FROM gone)," \
-	" (SELECT count(*) FROM auth.refresh_tokens r" \
-	"   WHERE r.session_id IN (SELECT g.id FROM gone g))"
-
-static saved_statement delete_user_sessions_counted = {
+static saved_statement delete_user_sessions_unheld = {
 	.table = "sessions",
-	.sql = DELETE_SESSIONS_COUNTED_SQL("user_id = $1"),
+	.sql = "WITH mine AS (SELECT id FROM auth.sessions WHERE user_id = $1),"
+	" free AS (SELECT id FROM auth.sessions WHERE user_id = $1 FOR UPDATE SKIP LOCKED),"
+	" gone AS (DELETE FROM auth.sessions s USING free f WHERE s.id = f.id RETURNING s.id)"
+	" SELECT (SELECT count(*) FROM gone),"
+	" (SELECT count(*) FROM auth.refresh_tokens r WHERE r.session_id IN (SELECT g.id FROM gone g)),"
+	" (SELECT coalesce(array_agg(g.id), '{}') FROM gone g),"
+	" (SELECT coalesce(array_agg(m.id), '{}') FROM mine m WHERE m.id NOT IN (SELECT f.id FROM free f))",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
 };
 
+/* One session, locked first (lock_one_session); counted as above. */
 static saved_statement delete_session_counted = {
 	.table = "sessions",
-	.sql = DELETE_SESSIONS_COUNTED_SQL("id = $1"),
+	.sql = "WITH gone AS (DELETE FROM auth.sessions WHERE id = $1 RETURNING id)"
+	" SELECT (SELECT count(*) FROM gone),"
+	" (SELECT count(*) FROM auth.refresh_tokens r WHERE r.session_id IN (SELECT g.id FROM gone g))",
 	.nargs = 1,
 	.argtypes = {UUIDOID}
+};
+
+/*
+ * The listed sessions ($1) nobody else holds, deleted; their count, and the
+ * listed ids whose session is gone now (deleted here or before).
+ */
+static saved_statement purge_listed = {
+	.table = "sessions",
+	.sql = "WITH free AS (SELECT id FROM auth.sessions WHERE id = ANY ($1) FOR UPDATE SKIP LOCKED),"
+	" gone AS (DELETE FROM auth.sessions s USING free f WHERE s.id = f.id RETURNING s.id)"
+	" SELECT (SELECT count(*) FROM gone),"
+	" (SELECT coalesce(array_agg(x), '{}') FROM unnest($1) x"
+	"   WHERE x IN (SELECT g.id FROM gone g)"
+	"   OR NOT EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = x))",
+	.nargs = 1,
+	.argtypes = {UUIDARRAYOID}
 };
 
 /*
@@ -170,29 +196,47 @@ result_int8(int column)
 	return isnull ? 0 : DatumGetInt64(value);
 }
 
-static void
-add_deleted_sessions(saved_statement *delete_counted, Datum id, revoked_counts *counts)
+/* Column column of the first result row, a uuid[] copied out of it. */
+static Datum
+result_array(int column)
 {
-	Datum		args[1] = {id};
+	bool		isnull;
 
-	run_statement(delete_counted, args, false);
-	counts->sessions += result_int8(1);
-	counts->refresh_tokens += result_int8(2);
+	return PointerGetDatum(DatumGetArrayTypePCopy(
+		SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, &isnull)));
+}
+
+static int64
+array_length_of(Datum array)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 }
 
 /*
  * Ends every session of a user, with the legacy refresh tokens no cascade
- * reaches, and audits it as admin_action when anything was revoked.
- * Runs inside the caller's SPI connection.
+ * reaches, and audits it as admin_action when anything was revoked: deletes
+ * the sessions nobody else holds and lists the others as ended (see the
+ * lock order above); they count as revoked. Runs inside the caller's SPI
+ * connection.
  */
 static revoked_counts
 end_user_sessions(Datum user_id, const char *admin_action)
 {
 	Datum		args[1] = {user_id};
 	revoked_counts counts = {0, 0};
+	Datum		gone;
+	Datum		held;
 
-	run_statement(&lock_user_session_ids, args, false);
-	add_deleted_sessions(&delete_user_sessions_counted, user_id, &counts);
+	run_statement(&delete_user_sessions_unheld, args, false);
+	counts.sessions = result_int8(1);
+	counts.refresh_tokens = result_int8(2);
+	gone = result_array(3);
+	held = result_array(4);
+	counts.sessions += array_length_of(held);
+	jcv_ended_sessions_forget(gone);
+	jcv_ended_sessions_record(user_id, held);
 	counts.refresh_tokens += run_statement(&delete_sessionless_refresh_tokens, args, false);
 
 	if (jcv_audit && (counts.sessions > 0 || counts.refresh_tokens > 0))
@@ -249,9 +293,18 @@ auth_logout_session(PG_FUNCTION_ARGS)
 			   sizeof(pg_uuid_t));
 		user_id = UUIDPGetDatum(owner);
 
-		run_statement(&lock_user_session_ids, &user_id, false);
 		/* Gone while we waited for the lock: nothing left to revoke. */
-		add_deleted_sessions(&delete_session_counted, session_id, &counts);
+		if (run_statement(&lock_one_session, &session_id, false) > 0)
+		{
+			Datum		ids;
+
+			run_statement(&delete_session_counted, &session_id, false);
+			counts.sessions = result_int8(1);
+			counts.refresh_tokens = result_int8(2);
+			ids = PointerGetDatum(construct_array(&session_id, 1, UUIDOID, UUID_LEN,
+												  false, TYPALIGN_CHAR));
+			jcv_ended_sessions_forget(ids);
+		}
 		if (jcv_audit && counts.sessions > 0)
 			jcv_audit_admin_logout(user_id, ACTION_LOGOUT_SESSION);
 	}
@@ -355,6 +408,24 @@ purge_one_batch(const purge_rules *rules, int batch_size, pg_uuid_t *after_id)
 }
 
 /*
+ * Deletes the listed sessions (src/ended_sessions.c) nobody else holds and
+ * unlists those gone. Returns the sessions it ended.
+ */
+static int64
+purge_listed_sessions(void)
+{
+	Datum		listed = jcv_ended_sessions_all();
+	int64		purged;
+
+	if (array_length_of(listed) == 0)
+		return 0;
+	run_statement(&purge_listed, &listed, false);
+	purged = result_int8(1);
+	jcv_ended_sessions_forget(result_array(2));
+	return purged;
+}
+
+/*
  * auth_purge_sessions(idle): ends every session that has ended by GoTrue's
  * rules, in batches of PURGE_BATCH_SIZE. One call is one transaction: the
  * locks of all batches are held until it commits (see
@@ -369,6 +440,7 @@ auth_purge_sessions(PG_FUNCTION_ARGS)
 	int64		purged;
 
 	jcv_spi_connect();
+	total = purge_listed_sessions();
 	do
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -407,6 +479,9 @@ auth_purge_sessions_batched(PG_FUNCTION_ARGS)
 
 	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	purge_listed_sessions();
+	if (nonatomic)
+		SPI_commit();
 	do
 	{
 		CHECK_FOR_INTERRUPTS();

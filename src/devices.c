@@ -17,14 +17,17 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
 #include "audit.h"
 #include "caller_token.h"
+#include "ended_sessions.h"
 #include "errors.h"
 #include "logout.h"
 #include "session_validity.h"
@@ -40,23 +43,6 @@ PG_FUNCTION_INFO_V1(auth_logout_device);
  */
 #define SESSION_NOT_FOUND "session not found"
 #define SESSION_NOT_FOUND_HINT "List your sessions again with auth_sessions()."
-
-/*
- * The user as Supabase Auth's requireAuthentication finds it (FindUserByID:
- * the nil instance), and whether it is banned at $2. The instance is tested
- * in the select list, not the WHERE: the lookup is by primary key whatever
- * the planner would make of (instance_id, email), GoTrue's other index.
- */
-#define USER_IN_NIL_INSTANCE 1
-#define USER_BANNED 2
-static saved_statement find_token_user = {
-	.table = "users",
-	.sql = "SELECT u.instance_id IS NOT DISTINCT FROM '00000000-0000-0000-0000-000000000000',"
-	" u.banned_until IS NOT NULL AND u.banned_until > $2"
-	" FROM auth.users u WHERE u.id = $1",
-	.nargs = 2,
-	.argtypes = {UUIDOID, TIMESTAMPTZOID}
-};
 
 /*
  * Every session of user $1 with what a device list shows: the check's
@@ -127,25 +113,6 @@ typedef struct listed_session
 	bool		current;
 } listed_session;
 
-/*
- * Refuses the token's user as auth_logout does: unknown outside the nil
- * instance, or banned. Inside an SPI connection.
- */
-static void
-require_token_user(Datum user_id, TimestampTz now)
-{
-	Datum		args[2] = {user_id, TimestampTzGetDatum(now)};
-	bool		isnull;
-
-	if (run_statement(&find_token_user, args, true) == 0 ||
-		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									USER_IN_NIL_INSTANCE, &isnull)))
-		jcv_raise(JCV_UNAUTHORIZED, "user from access token does not exist", NULL, NULL);
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-								   USER_BANNED, &isnull)))
-		jcv_raise(JCV_UNAUTHORIZED, "user from access token is banned", NULL, NULL);
-}
-
 static bool
 same_uuid(const pg_uuid_t *a, const pg_uuid_t *b)
 {
@@ -210,6 +177,7 @@ auth_sessions(PG_FUNCTION_ARGS)
 	jcv_claims	claims = jcv_verify_caller_token(PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		user_id = uuid_datum(claims.sub);
+	jcv_audit_actor actor;
 	pg_uuid_t  *token_session = NULL;
 	bool		token_session_found = false;
 	TimestampTz now = GetCurrentTimestamp();
@@ -222,7 +190,7 @@ auth_sessions(PG_FUNCTION_ARGS)
 		token_session = DatumGetUUIDP(uuid_datum(claims.session_id));
 
 	jcv_spi_connect();
-	require_token_user(user_id, now);
+	jcv_find_token_user(user_id, &actor);
 	count = run_statement(&list_user_sessions, &user_id, true);
 
 	listed = palloc(Max(count, 1) * sizeof(listed_session));
@@ -238,7 +206,8 @@ auth_sessions(PG_FUNCTION_ARGS)
 												  JCV_SESSION_ID_COLUMN, &isnull));
 		jcv_session_from_row(session->row, SPI_tuptable->tupdesc, &session->times);
 		session->current = token_session != NULL && same_uuid(session->id, token_session);
-		ended = jcv_session_has_ended(&session->times, now);
+		ended = jcv_session_has_ended(&session->times, now) ||
+			jcv_session_listed_ended(session->id, GetActiveSnapshot());
 		if (session->current)
 		{
 			token_session_found = true;
@@ -272,6 +241,7 @@ auth_logout_device(PG_FUNCTION_ARGS)
 	MemoryContext caller_context = CurrentMemoryContext;
 	Datum		args[2];
 	Datum		user_id;
+	jcv_audit_actor actor;
 	bool		own_session;
 	Jsonb	   *payload;
 
@@ -284,7 +254,7 @@ auth_logout_device(PG_FUNCTION_ARGS)
 		same_uuid(DatumGetUUIDP(args[0]), DatumGetUUIDP(uuid_datum(claims.session_id)));
 
 	jcv_spi_connect();
-	require_token_user(user_id, GetCurrentTimestamp());
+	jcv_find_token_user(user_id, &actor);
 
 	/* As auth_logout: the token's session must exist and be the user's. */
 	if (claims.has_session_id && !own_session)
@@ -302,9 +272,11 @@ auth_logout_device(PG_FUNCTION_ARGS)
 		jcv_raise(JCV_BAD_REQUEST, SESSION_NOT_FOUND, SESSION_NOT_FOUND_HINT, NULL);
 	}
 	run_statement(&delete_locked_session, args, false);
+	jcv_ended_sessions_forget(PointerGetDatum(construct_array(&args[0], 1, UUIDOID, UUID_LEN,
+															  false, TYPALIGN_CHAR)));
 
 	if (jcv_audit)
-		jcv_audit_logout(user_id);
+		jcv_audit_logout(&actor);
 
 	SPI_finish();
 

@@ -28,7 +28,12 @@ static const error_kind_info error_kinds[] = {
 	[JCV_BAD_REQUEST] = {"LOGOUT_ERROR", 400, MAKE_SQLSTATE('P', 'T', '4', '0', '0')},
 	[JCV_LOGOUT_FAILED] = {"LOGOUT_ERROR", 500, MAKE_SQLSTATE('P', 'T', '5', '0', '0')},
 	[JCV_AUTH_STORE_FAILED] = {"SUPABASE_ERROR", 500, MAKE_SQLSTATE('P', 'T', '5', '0', '3')},
+	/* plain: the SQLSTATE of the conflict itself (jcv_raise_retry) */
+	[JCV_RETRY] = {"LOGOUT_RETRY", 503, ERRCODE_T_R_SERIALIZATION_FAILURE},
 };
+
+/* What a LOGOUT_RETRY answer tells an HTTP client to wait, in seconds. */
+#define RETRY_AFTER_SECONDS "1"
 
 /* PostgREST sets request.method for every request it serves. */
 static bool
@@ -62,9 +67,9 @@ append_json_string_or_null(StringInfo buf, const char *value)
  * The statement is never logged with the error (errhidestmt): it may hold
  * the token as a literal, as in SELECT auth_logout('eyJ...').
  */
-void
-jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
-		  const char *log_detail)
+static void
+raise_error(jcv_error_kind kind, int plain_sqlstate, const char *message, const char *hint,
+			const char *log_detail)
 {
 	const error_kind_info *info = &error_kinds[kind];
 	StringInfoData body;
@@ -72,7 +77,7 @@ jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 
 	if (!in_postgrest_request())
 		ereport(ERROR,
-				(errcode(info->plain_sqlstate),
+				(errcode(plain_sqlstate),
 				 errmsg("%s: %s", info->code, message),
 				 hint ? errhint("%s", hint) : 0,
 				 log_detail ? errdetail_log("%s", log_detail) : 0,
@@ -95,6 +100,12 @@ jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 		appendStringInfoChar(&response, ':');
 		escape_json(&response, INVALID_TOKEN_CHALLENGE);
 	}
+	else if (kind == JCV_RETRY)
+	{
+		escape_json(&response, "Retry-After");
+		appendStringInfoChar(&response, ':');
+		escape_json(&response, RETRY_AFTER_SECONDS);
+	}
 	appendStringInfoString(&response, "}}");
 
 	ereport(ERROR,
@@ -103,5 +114,21 @@ jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
 			 errdetail("%s", response.data),
 			 log_detail ? errdetail_log("%s", log_detail) : 0,
 			 errhidestmt(true)));
+}
+
+void
+jcv_raise(jcv_error_kind kind, const char *message, const char *hint,
+		  const char *log_detail)
+{
+	raise_error(kind, error_kinds[kind].plain_sqlstate, message, hint, log_detail);
+	pg_unreachable();
+}
+
+void
+jcv_raise_retry(int sqlstate, const char *log_detail)
+{
+	raise_error(JCV_RETRY, sqlstate,
+				"logout lost a lock conflict with a concurrent transaction, nothing was changed",
+				"Run the transaction again.", log_detail);
 	pg_unreachable();
 }

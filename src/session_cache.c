@@ -357,6 +357,13 @@ jcv_logout_session_changed(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+void
+jcv_session_cache_announce(const pg_uuid_t *session_id)
+{
+	if (change_slots != NULL)
+		begin_change(session_hash(session_id) >> (32 - CHANGE_SLOT_BITS));
+}
+
 /*
  * Event trigger ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'CREATE
  * TRIGGER'): both can disable the trigger above (DISABLE TRIGGER, CREATE

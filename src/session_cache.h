@@ -51,6 +51,13 @@ extern bool jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ti
 extern void jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 								  const jcv_session_times *times, const jcv_session_ticket *ticket);
 
+/*
+ * Counts this transaction as a change that ends the session, as the
+ * trigger does for a delete (src/ended_sessions.c lists sessions it could
+ * not delete).
+ */
+extern void jcv_session_cache_announce(const pg_uuid_t *session_id);
+
 /* Whether a function is the C function of that symbol (only a superuser makes one). */
 extern bool jcv_is_c_function(Oid function, const char *symbol);
 

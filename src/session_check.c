@@ -15,7 +15,9 @@
  *	  session was checked before reads no index, and the claims are read
  *	  once per text (src/request_session.c). A table not shaped as
  *	  expected, with row level security or not readable goes through the
- *	  saved SPI statement instead, which reports it as before.
+ *	  saved SPI statement instead, which reports it as before. Either way a
+ *	  session found alive is looked up once more, in the list of sessions
+ *	  ended while another transaction held them (src/ended_sessions.c).
  */
 #include "postgres.h"
 
@@ -52,6 +54,7 @@
 #include "utils/uuid.h"
 
 #include "caller_token.h"
+#include "ended_sessions.h"
 #include "errors.h"
 #include "request_session.h"
 #include "session_cache.h"
@@ -319,6 +322,8 @@ look_up_session(Oid relid, const jcv_request_session *session, session_state *st
 	rel = table_open(relid, NoLock);
 	probe_session(rel, session_id, user_id, snapshot, state, &times, &ours);
 	table_close(rel, NoLock);
+	if (*state == SESSION_ACTIVE && jcv_session_listed_ended(session_id, snapshot))
+		*state = SESSION_ENDED;
 	if (keep)
 	{
 		UnregisterSnapshot(snapshot);
@@ -396,7 +401,9 @@ state_of_session(const jcv_request_session *session, bool allow_spi, session_sta
 		jcv_session_times times;
 
 		jcv_session_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, &times);
-		*state = jcv_session_has_ended(&times, GetCurrentTimestamp())
+		*state = jcv_session_has_ended(&times, GetCurrentTimestamp()) ||
+			jcv_session_listed_ended(&session->session_id, ActiveSnapshotSet()
+									 ? GetActiveSnapshot() : GetTransactionSnapshot())
 			? SESSION_ENDED : SESSION_ACTIVE;
 	}
 	SPI_finish();

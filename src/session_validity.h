@@ -18,6 +18,7 @@
  */
 #define JCV_SESSION_COLUMNS "id, user_id, not_after, created_at, updated_at, refreshed_at"
 #define JCV_SESSION_ID_COLUMN 1
+#define JCV_SESSION_USER_ID_COLUMN 2
 
 /* The time columns of JCV_SESSION_COLUMNS, in order. */
 typedef enum jcv_session_time

@@ -35,9 +35,10 @@ typedef struct owner_scope
 /*
  * Errors that mean GoTrue's schema is absent or not the shape we expect are
  * the auth store's fault (SUPABASE_ERROR); anything else is a logout failure
- * when the statement writes, and the store's when it only reads. That holds
- * for lock_timeout and statement_timeout too: the caller sees one of the
- * three codes and the aborted statement has deleted nothing. The original
+ * when the statement writes, and the store's when it only reads (a
+ * statement_timeout too). A lost lock conflict (serialization failure,
+ * deadlock, lock_timeout) is LOGOUT_RETRY: the statement has changed
+ * nothing and the transaction may succeed when run again. The original
  * message goes to the server log only.
  */
 void
@@ -55,6 +56,11 @@ raise_store_error(ErrorData *edata, bool read_only)
 		case ERRCODE_INSUFFICIENT_PRIVILEGE:
 			jcv_raise(JCV_AUTH_STORE_FAILED, AUTH_SCHEMA_MISSING, AUTH_SCHEMA_HINT,
 					  edata->message);
+			break;
+		case ERRCODE_T_R_SERIALIZATION_FAILURE:
+		case ERRCODE_T_R_DEADLOCK_DETECTED:
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+			jcv_raise_retry(edata->sqlerrcode, edata->message);
 			break;
 		default:
 			if (read_only)
@@ -115,12 +121,20 @@ uint64
 run_statement_with_nulls(saved_statement *stmt, Datum *values, const char *nulls,
 						 bool read_only)
 {
+	return run_statement_as(stmt, stmt->table != NULL ? jcv_auth_table_owner(stmt->table)
+							: InvalidOid, values, nulls, read_only);
+}
+
+uint64
+run_statement_as(saved_statement *stmt, Oid owner, Datum *values, const char *nulls,
+				 bool read_only)
+{
 	MemoryContext caller_context = CurrentMemoryContext;
 	uint64		processed = 0;
 	owner_scope scope;
 
-	if (stmt->table != NULL)
-		become_owner(jcv_auth_table_owner(stmt->table), &scope);
+	if (OidIsValid(owner))
+		become_owner(owner, &scope);
 	PG_TRY();
 	{
 		int			rc;
@@ -146,12 +160,12 @@ run_statement_with_nulls(saved_statement *stmt, Datum *values, const char *nulls
 		MemoryContextSwitchTo(caller_context);
 		edata = CopyErrorData();
 		FlushErrorState();
-		if (stmt->table != NULL)
+		if (OidIsValid(owner))
 			end_owner_scope(&scope);
 		raise_store_error(edata, read_only);
 	}
 	PG_END_TRY();
-	if (stmt->table != NULL)
+	if (OidIsValid(owner))
 		end_owner_scope(&scope);
 
 	return processed;

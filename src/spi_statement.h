@@ -43,6 +43,13 @@ extern uint64 run_statement_with_nulls(saved_statement *stmt, Datum *values,
 									   const char *nulls, bool read_only);
 
 /*
+ * As run_statement_with_nulls, as owner (InvalidOid: as the caller), for
+ * the statements on the extension's own table.
+ */
+extern uint64 run_statement_as(saved_statement *stmt, Oid owner, Datum *values,
+							   const char *nulls, bool read_only);
+
+/*
  * Raises a caught error of reading or writing the auth schema as
  * run_statement does (for other readers of the auth tables).
  */
