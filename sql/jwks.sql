@@ -3,28 +3,38 @@
 -- refused when they are set. Keys: test/keys/; sets and tokens (PyJWT):
 -- test/mint_jwks.py. jcv_logout.jwt_secret_file stays set unless a case clears it.
 
+-- jcv_logout.jwks holds public keys only (secrets live in files only):
+-- 'all_public' is every key of the set 'all' but its symmetric one (kty oct),
+-- which only jcv_logout.jwks_file may hold (its cases at the end)
+INSERT INTO jcv_test.key_sets (name, jwks)
+SELECT 'all_public', jsonb_build_object('keys', jsonb_agg(key ORDER BY ordinality))::text
+  FROM jcv_test.key_sets, jsonb_array_elements(jwks::jsonb -> 'keys') WITH ORDINALITY AS keys (key, ordinality)
+ WHERE name = 'all' AND key ->> 'kty' <> 'oct';
+
 -- Every algorithm, each token naming (kid) the key that signed it
-SELECT jcv_test.use_jwks('all');
+SELECT jcv_test.use_jwks('all_public');
 SELECT name, jcv_test.dry_logout(token) AS outcome
   FROM jcv_test.tokens
  WHERE name IN ('jwks_rs256', 'jwks_rs384', 'jwks_rs512', 'jwks_ps256', 'jwks_ps384',
-                'jwks_ps512', 'jwks_es256', 'jwks_es384', 'jwks_es512', 'jwks_eddsa',
-                'jwks_hs256_oct', 'jwks_hs512_oct')
+                'jwks_ps512', 'jwks_es256', 'jwks_es384', 'jwks_es512', 'jwks_eddsa')
  ORDER BY name;
+
+-- A set with a symmetric key is refused when it is set, even by a superuser
+-- (its statement kept out of the log); the set in force stays
+SELECT jcv_test.use_jwks('all') AS symmetric_set;
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS public_set_still_in_force;
 
 -- The secret still verifies HS tokens, with or without a kid
 SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS secret_no_kid;
 SELECT jcv_test.dry_logout(jcv_test.token('with_kid')) AS secret_kid_not_in_jwks;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_secret_unknown_kid')) AS secret_other_kid;
 
--- Without a kid: the one key that fits the alg; HS* uses the secret first
+-- Without a kid: the one key that fits the alg
 SELECT name, jcv_test.dry_logout(token) AS outcome
   FROM jcv_test.tokens
- WHERE name IN ('jwks_rs256_no_kid', 'jwks_es256_no_kid', 'jwks_eddsa_no_kid',
-                'jwks_hs256_oct_no_kid')
+ WHERE name IN ('jwks_rs256_no_kid', 'jwks_es256_no_kid', 'jwks_eddsa_no_kid')
  ORDER BY name;
 SET jcv_logout.jwt_secret_file = '';
-SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_oct_no_kid')) AS oct_no_kid_without_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_secret_unknown_kid')) AS unknown_kid_without_secret;
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS jwks_alone_is_a_key;
 RESET jcv_logout.jwt_secret_file;
@@ -38,7 +48,7 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
  ORDER BY name;
 
 -- A kid the set does not have
-SELECT jcv_test.use_jwks('all');
+SELECT jcv_test.use_jwks('all_public');
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_rs256_unknown_kid')) AS unknown_kid;
 
 -- Algorithm confusion: the key's type, curve and alg decide, never the token
@@ -65,7 +75,7 @@ SELECT name, jcv_test.dry_logout(token) AS outcome
 
 -- Signatures: ECDSA is JOSE r||s of exactly the curve's size (no DER), RSA
 -- exactly the modulus size, and each covers exactly its header and payload
-SELECT jcv_test.use_jwks('all');
+SELECT jcv_test.use_jwks('all_public');
 SELECT name, jcv_test.dry_logout(token) AS outcome
   FROM jcv_test.tokens
  WHERE name IN ('jwks_es256_der_signature', 'jwks_es256_signature_short',
@@ -120,8 +130,16 @@ SELECT format('ALTER DATABASE %I SET jcv_logout.jwks = %L', current_database(), 
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS from_database_setting;
 ALTER DATABASE :"DBNAME" RESET jcv_logout.jwks;
 \c
--- ... but not one holding a symmetric key: that catalog is readable by every
--- role (refused where the library is loaded, as it is here now)
+-- A set with a symmetric key given before the library loaded (a placeholder,
+-- which every role could read) is dropped when it loads: every logout gets
+-- SUPABASE_ERROR naming jcv_logout.jwks_file until the setting is reset
+SELECT jcv_test.use_jwks('all') AS placeholder_set;
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS symmetric_set_from_placeholder;
+SHOW jcv_logout.jwks;
+RESET jcv_logout.jwks;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS after_reset;
+-- ... nor may a superuser store one in a catalog every role reads (refused
+-- where the library is loaded, as it is here now)
 SELECT jcv_test.dry_logout(NULL) IS NOT NULL AS library_loaded;
 SELECT format('ALTER DATABASE %I SET jcv_logout.jwks = %L', current_database(), jwks) AS alter_jwks
   FROM jcv_test.key_sets WHERE name = 'all' \gset
@@ -160,12 +178,12 @@ SELECT count(*) AS jwks_in_show_all FROM (SELECT * FROM pg_show_all_settings()) 
 -- leave the backend's memory where it was
 CREATE FUNCTION pg_temp.resident_kb() RETURNS bigint LANGUAGE sql AS
   $$ SELECT substring(pg_catalog.pg_read_file('/proc/self/status') FROM 'VmRSS:\s+(\d+)')::bigint $$;
-SELECT jcv_test.use_jwks('all');
+SELECT jcv_test.use_jwks('all_public');
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS warm_up;
 SELECT pg_temp.resident_kb() AS resident_before \gset
 DO $$
 DECLARE
-  base text := (SELECT jwks FROM jcv_test.key_sets WHERE name = 'all');
+  base text := (SELECT jwks FROM jcv_test.key_sets WHERE name = 'all_public');
 BEGIN
   FOR i IN 1..3000 LOOP
     PERFORM pg_catalog.set_config('jcv_logout.jwks',
@@ -206,6 +224,16 @@ SELECT jcv_test.dry_logout(jcv_test.token('jwks_es256')) AS symmetric_key_readab
 SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_oct', '600') IS NOT NULL AS written
   FROM jcv_test.key_sets WHERE name = 'all';
 SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_oct')) AS symmetric_key_owner_only;
+-- the symmetric key beside public keys: the key's type decides, never the
+-- token; without a kid an HS token uses the secret first, then the oct key
+SELECT name, jcv_test.dry_logout(token) AS outcome
+  FROM jcv_test.tokens
+ WHERE name IN ('jwks_hs512_oct', 'jwks_hs256_oct_no_kid', 'jwks_hs256_oct_naming_rsa_key',
+                'jwks_es256', 'jwks_rs256')
+ ORDER BY name;
+SET jcv_logout.jwt_secret_file = '';
+SELECT jcv_test.dry_logout(jcv_test.token('jwks_hs256_oct_no_kid')) AS oct_no_kid_without_secret;
+RESET jcv_logout.jwt_secret_file;
 SELECT jcv_test.write_secret_file(jwks, 'jcv_jwks_bad', '600') IS NOT NULL AS written
   FROM jcv_test.key_sets WHERE name = 'bad_rsa_1024';
 SET jcv_logout.jwks_file = 'jcv_jwks_bad';

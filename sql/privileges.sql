@@ -44,10 +44,18 @@ SELECT jcv_test.visible_setting('jcv_logout.jwt_secret') AS secret,
        jcv_test.visible_setting('jcv_logout.jwt_secret_file') AS secret_file;
 RESET ROLE;
 
--- jcv_logout.jwt_secret (kept for compatibility) is shown to no role, not
--- even to a superuser or a pg_read_all_settings member (pg_monitor)
+-- jcv_logout.jwt_secret is retired (secrets live in files only): where the
+-- library is loaded, a superuser's SET, set_config() and ALTER SYSTEM are
+-- refused too (their statements kept out of the log), and nothing reaches
+-- the configuration files; only the empty value is accepted
 CREATE ROLE regress_jcv_monitor IN ROLE pg_monitor;
+\set VERBOSITY terse
 SET jcv_logout.jwt_secret = 'session-level-secret';
+SELECT set_config('jcv_logout.jwt_secret', 'session-level-secret', false);
+ALTER SYSTEM SET jcv_logout.jwt_secret = 'system-level-secret';
+\set VERBOSITY default
+SET jcv_logout.jwt_secret = '';
+SELECT count(*) AS in_configuration_files FROM pg_file_settings WHERE name = 'jcv_logout.jwt_secret';
 SHOW jcv_logout.jwt_secret;
 SELECT current_setting('jcv_logout.jwt_secret') AS superuser_reads;
 SET ROLE regress_jcv_monitor;
@@ -83,8 +91,8 @@ RESET ROLE;
 ALTER DATABASE :"DBNAME" OWNER TO CURRENT_USER;
 \set VERBOSITY default
 
--- Nor may a superuser store the secret in a catalog every role reads: an
--- ERROR, not a warning, and the statement is kept out of the log
+-- Nor in a catalog every role reads: an ERROR, not a warning, and the
+-- statement is kept out of the log
 \set VERBOSITY terse
 CREATE FUNCTION jcv_test.with_secret() RETURNS int LANGUAGE sql
   SET jcv_logout.jwt_secret = 'function-level-secret' AS 'SELECT 1';
@@ -219,3 +227,14 @@ REVOKE ALL ON jcv_test.tokens FROM regress_jcv_attacker;
 REVOKE CREATE ON SCHEMA public FROM regress_jcv_attacker;
 REVOKE EXECUTE ON FUNCTION jcv_test.dry_logout(text, text) FROM regress_jcv_attacker;
 DROP ROLE regress_jcv_attacker;
+
+-- A retired secret given before the library loaded (a placeholder, which
+-- every role could read: the configuration files, a catalog, a SET) is
+-- dropped when it loads, shown as ******** from then on, and every logout
+-- gets SUPABASE_ERROR naming jcv_logout.jwt_secret_file until it is reset
+\c
+SET jcv_logout.jwt_secret = 'placeholder-secret';
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS placeholder_secret;
+SHOW jcv_logout.jwt_secret;
+RESET jcv_logout.jwt_secret;
+SELECT jcv_test.dry_logout(jcv_test.token('alice_s1')) AS after_reset;

@@ -48,4 +48,29 @@ jcv_find_setting(const char *name)
 #endif
 }
 
+/*
+ * A string a GUC check hook puts in *newval, and how it frees the one it
+ * replaces: PostgreSQL 16 keeps setting values in a memory context of its
+ * own, 15 in malloc'ed memory. NULL when out of memory (logged).
+ */
+static inline char *
+jcv_guc_strdup(const char *value)
+{
+#if PG_VERSION_NUM >= 160000
+	return guc_strdup(LOG, value);
+#else
+	return strdup(value);
+#endif
+}
+
+static inline void
+jcv_guc_free(void *value)
+{
+#if PG_VERSION_NUM >= 160000
+	guc_free(value);
+#else
+	free(value);
+#endif
+}
+
 #endif							/* JCV_COMPAT_H */

@@ -47,7 +47,7 @@ typedef struct jcv_jwks jcv_jwks;
 /* The algorithm with this exact JWS name, or NULL. */
 extern const jcv_alg *jcv_alg_by_name(const char *name);
 
-/* An HMAC key from a secret (jcv_logout.jwt_secret); NULL when out of memory. */
+/* An HMAC key from a secret (jcv_logout.jwt_secret_file); NULL when out of memory. */
 extern jcv_key *jcv_hmac_key_new(const unsigned char *secret, size_t secret_len);
 extern void jcv_key_free(jcv_key *key);
 

@@ -8,14 +8,18 @@
  * small cache keyed by the setting's text; the HMAC key is rebuilt only when
  * the secret, or the file that holds it, changes.
  *
- * Key custody: a secret in a setting's value can leak three ways: a
- * placeholder (library not loaded yet) is readable by every role, members of
- * pg_read_all_settings read GUC_SUPERUSER_ONLY values, and ALTER DATABASE /
- * ALTER ROLE / a function's SET clause store it in catalogs every role
- * reads. So the recommended home of the HS secret is a file
- * (jcv_logout.jwt_secret_file, as ssl_key_file); jcv_logout.jwt_secret, and
- * a JWKS holding a symmetric key, are shown to no role, refused in those
- * catalogs, and used only when the library was loaded at server start.
+ * Key custody: secrets live in files only (jcv_logout.jwt_secret_file,
+ * jcv_logout.jwks_file, as ssl_key_file). A secret in a setting's value
+ * leaks: a placeholder (library not loaded yet) is readable by every role,
+ * members of pg_read_all_settings read GUC_SUPERUSER_ONLY values, ALTER
+ * DATABASE / ALTER ROLE / a function's SET clause store it in catalogs every
+ * role reads, and a reload logs it. So the retired jcv_logout.jwt_secret,
+ * and a jcv_logout.jwks holding a symmetric key, are refused by their check
+ * hooks where the library is loaded; a value that arrives without a
+ * statement to refuse (the server configuration, a catalog, a placeholder
+ * taken over when the library loads late) is replaced by a marker, so the
+ * secret is dropped from memory and every use raises SUPABASE_ERROR naming
+ * the file setting.
  */
 #include "postgres.h"
 
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "miscadmin.h"
+#include "tcop/pquery.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/timestamp.h"
@@ -51,13 +56,19 @@
 /* A JWKS larger than this is refused unparsed (Supabase's holds a few keys, < 10 kB). */
 #define MAX_JWKS_BYTES (256 * 1024)
 
-/* What SHOW, current_setting() and pg_settings give for a secret value. */
-#define MASKED_VALUE "********"
+/*
+ * What a retired secret setting holds instead of the value it was given
+ * (and what SHOW gives for it): never a usable key, never the secret.
+ */
+#define RETIRED_VALUE "********"
 
 /* A secret file larger than this is refused unread (an HS key is 32-64 bytes). */
 #define MAX_SECRET_FILE_BYTES 4096
 
-#define USE_FILE_HINT "Put the secret in a file only the server's OS user can read and set jcv_logout.jwt_secret_file to its path."
+#define SECRET_FILE_HINT "Write the secret to a file owned by the server's OS user (chmod 600), set jcv_logout.jwt_secret_file to its path and reset jcv_logout.jwt_secret."
+#define RETIRED_SECRET_REFUSAL SECRET_SETTING " is retired: the secret belongs in " SECRET_FILE_SETTING
+#define SYMMETRIC_JWKS_REFUSAL JWKS_SETTING " may not hold a symmetric key: it belongs in " JWKS_FILE_SETTING
+#define JWKS_FILE_HINT "Keep public keys in jcv_logout.jwks; put a set with a symmetric key in a file owned by the server's OS user (chmod 600) and set jcv_logout.jwks_file to its path."
 
 /*
  * Parsed sets kept: the current value plus a few that SET LOCAL, RESET or
@@ -78,9 +89,8 @@ static jwks_cache_entry jwks_cache[JWKS_CACHE_SIZE];
 /* The set for the current value, valid while current_jwks_valid. */
 static jcv_jwks *current_jwks = NULL;
 static bool current_jwks_valid = false;
-static bool current_jwks_has_secret = false;
 
-/* jwt_secret (or app.settings.jwt_secret) as an HMAC key, rebuilt on change. */
+/* app.settings.jwt_secret as an HMAC key, rebuilt on change. */
 static jcv_key *secret_key = NULL;
 
 /*
@@ -124,18 +134,14 @@ static jcv_key *file_secret_key = NULL;
 static jcv_jwks *file_jwks = NULL;
 
 /*
- * Whether the library was loaded with the server (shared_preload_libraries):
- * only then has no role ever been able to read a secret setting as a
- * placeholder.
+ * While _PG_init defines the settings: a value their check hooks meet then
+ * was given before the library loaded, not by the statement running now.
  */
-static bool loaded_at_server_start = false;
+static bool defining_settings = false;
 
-/*
- * The records of the two secret settings, found once when defined (the
- * per-call check reads their source without a lookup by name).
- */
-static struct config_generic *secret_record = NULL;
-static struct config_generic *jwks_record = NULL;
+/* Whether this process has logged that a retired value was dropped. */
+static bool retired_secret_logged = false;
+static bool retired_jwks_logged = false;
 
 /* GUC variables */
 static char *jwt_secret = NULL;
@@ -172,71 +178,76 @@ static const char *const protected_settings[] = {
 
 #define PROTECTED_SETTING_COUNT lengthof(protected_settings)
 
-static bool jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size);
+static bool jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size,
+						  bool *symmetric);
 static bool check_jwks(char **newval, void **extra, GucSource source);
 static const jcv_jwks *jwks_from_file(void);
 static void assign_jwks(const char *newval, void *extra);
 
 /*
- * Whether a value comes from a catalog every role may read: ALTER DATABASE,
- * ALTER ROLE or a function's SET clause, validated (PGC_S_TEST) or applied.
+ * Whether the statement running now gives the value (SET, set_config(),
+ * ALTER SYSTEM, or ALTER DATABASE / ALTER ROLE / CREATE FUNCTION ... SET,
+ * validated as PGC_S_TEST): only then may a check hook raise an ERROR of its
+ * own, one that keeps the statement holding the secret out of the log. A
+ * value applied without one (the postmaster or a backend reading the
+ * configuration files, a connection applying catalog settings, _PG_init
+ * taking over placeholders) must not: an ERROR there would end the process
+ * or leave the library half loaded.
  */
 static bool
-from_readable_catalog(GucSource source)
+given_by_running_statement(GucSource source)
 {
-	return source == PGC_S_TEST || source == PGC_S_GLOBAL || source == PGC_S_DATABASE ||
-		source == PGC_S_USER || source == PGC_S_DATABASE_USER;
+	return source == PGC_S_TEST || (ActivePortal != NULL && !defining_settings);
 }
 
 /*
- * Refuses a secret headed for such a catalog. When it is being stored
- * (PGC_S_TEST) the error is raised here, hiding the statement that holds the
- * secret from the log; a value stored before is not applied (a WARNING at
- * connection, from PostgreSQL).
+ * Refuses a secret in a setting's value. A statement giving one gets an
+ * ERROR. A value given otherwise is wiped and replaced by RETIRED_VALUE, so
+ * the secret leaves memory and each use raises SUPABASE_ERROR naming the
+ * file setting; the log says so once per process, without the value (the
+ * postmaster's when the library is preloaded, else each backend's that
+ * loads it).
  */
 static bool
-refuse_secret_in_catalog(const char *name, GucSource source)
+retire_secret_value(char **newval, GucSource source, const char *refusal, const char *hint,
+					bool *logged)
 {
-	if (source == PGC_S_TEST)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s cannot be set with ALTER DATABASE, ALTER ROLE or a function's SET clause", name),
-				 errdetail("Those are kept in catalogs that every role can read."),
-				 errhint(USE_FILE_HINT),
-				 errhidestmt(true)));
-	GUC_check_errmsg("%s stored with ALTER DATABASE or ALTER ROLE is not used", name);
-	GUC_check_errdetail("Those are kept in catalogs that every role can read.");
-	GUC_check_errhint(USE_FILE_HINT);
-	return false;
-}
+	char	   *marker;
 
-static bool
-check_secret(char **newval, void **extra pg_attribute_unused(), GucSource source)
-{
-	if (*newval != NULL && (*newval)[0] != '\0' && from_readable_catalog(source))
-		return refuse_secret_in_catalog(SECRET_SETTING, source);
+	if (given_by_running_statement(source))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", refusal),
+				 errdetail("Secrets live in files only: a setting's value can be read by other roles, and a reload writes it to the server log."),
+				 errhint("%s", hint),
+				 errhidestmt(true)));
+	marker = jcv_guc_strdup(RETIRED_VALUE);
+	if (marker == NULL)
+	{
+		GUC_check_errmsg("%s", refusal);
+		return false;
+	}
+	explicit_bzero(*newval, strlen(*newval));
+	jcv_guc_free(*newval);
+	*newval = marker;
+	if (!*logged && (!IsUnderPostmaster || defining_settings))
+	{
+		ereport(LOG,
+				(errmsg("%s; its value is not used", refusal),
+				 errhint("%s", hint),
+				 errhidestmt(true)));
+		*logged = true;
+	}
 	return true;
 }
 
-/* Shows whether a secret is set, never what it is, to every role. */
-static const char *
-show_secret(void)
+static bool
+check_retired_secret(char **newval, void **extra pg_attribute_unused(), GucSource source)
 {
-	return (jwt_secret != NULL && jwt_secret[0] != '\0') ? MASKED_VALUE : "";
-}
-
-/* A JWKS with a symmetric key is a secret: shown to no role. */
-static const char *
-show_jwks(void)
-{
-	char		error[JWKS_ERROR_SIZE];
-	jcv_jwks   *set;
-
-	if (jwks_text == NULL || jwks_text[0] == '\0')
-		return "";
-	if (!jwks_for_text(jwks_text, &set, error, sizeof(error)) || jcv_jwks_has_secret_key(set))
-		return MASKED_VALUE;
-	return jwks_text;
+	if (*newval == NULL || (*newval)[0] == '\0' || strcmp(*newval, RETIRED_VALUE) == 0)
+		return true;
+	return retire_secret_value(newval, source, RETIRED_SECRET_REFUSAL, SECRET_FILE_HINT,
+							   &retired_secret_logged);
 }
 
 /* A new path: the file is read at the next use. */
@@ -283,27 +294,9 @@ refuse_connection_option(const char *name)
 			 errhidestmt(true)));
 }
 
-void
-jcv_define_settings(void)
+static void
+define_each_setting(void)
 {
-	bool		client_set[PROTECTED_SETTING_COUNT];
-	const char *placeholder_secret = GetConfigOption(SECRET_SETTING, true, false);
-
-	loaded_at_server_start = process_shared_preload_libraries_in_progress;
-	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
-		client_set[i] = set_by_connection_options(protected_settings[i]);
-
-	/*
-	 * Loaded late while the server configuration or a catalog holds a secret:
-	 * it is not used (the log says why, once per backend).
-	 */
-	if (!loaded_at_server_start && placeholder_secret != NULL && placeholder_secret[0] != '\0' &&
-		jcv_find_setting(SECRET_SETTING)->source < PGC_S_CLIENT)
-		ereport(LOG,
-				(errmsg("%s is set but not used: jcv_logout is not in shared_preload_libraries, so every role could read it", SECRET_SETTING),
-				 errhint(USE_FILE_HINT),
-				 errhidestmt(true)));
-
 	DefineCustomStringVariable(SECRET_FILE_SETTING,
 							   "File holding the secret that signs HS256/HS384/HS512 access tokens.",
 							   "Owned by the server's OS user and readable by it alone; read when first needed and again whenever it changes.",
@@ -311,17 +304,17 @@ jcv_define_settings(void)
 							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE,
 							   NULL, assign_secret_file_path, NULL);
 	DefineCustomStringVariable(SECRET_SETTING,
-							   "Secret that signs HS256/HS384/HS512 access tokens (prefer jcv_logout.jwt_secret_file).",
-							   "Shown to no role; used only when jcv_logout is in shared_preload_libraries.",
+							   "Retired: secrets live in files only (jcv_logout.jwt_secret_file).",
+							   "Any other value than empty is refused; one from the configuration files or a catalog is dropped, and logouts fail until it is reset.",
 							   &jwt_secret, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   check_secret, NULL, show_secret);
+							   check_retired_secret, NULL, NULL);
 	DefineCustomStringVariable(JWKS_SETTING,
-							   "JSON Web Key Set whose keys verify access tokens (RS*, PS*, ES256, ES384, EdDSA, HS*).",
-							   "As Supabase Auth publishes it at /auth/v1/.well-known/jwks.json. Checked when set.",
+							   "Public JSON Web Key Set whose keys verify access tokens (RS*, PS*, ES256, ES384, EdDSA).",
+							   "As Supabase Auth publishes it at /auth/v1/.well-known/jwks.json. Checked when set; a set with a symmetric key belongs in jcv_logout.jwks_file.",
 							   &jwks_text, "", PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   check_jwks, assign_jwks, show_jwks);
+							   check_jwks, assign_jwks, NULL);
 	DefineCustomStringVariable(JWKS_FILE_SETTING,
 							   "File holding the JSON Web Key Set whose keys verify access tokens.",
 							   "Supabase Auth's /auth/v1/.well-known/jwks.json, deployed as a file owned by the server's OS user; read when first needed and again whenever it changes.",
@@ -378,10 +371,28 @@ jcv_define_settings(void)
 							 NULL, &jcv_error_format_setting, JCV_ERROR_FORMAT_AUTO,
 							 error_format_options, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+}
+
+void
+jcv_define_settings(void)
+{
+	bool		client_set[PROTECTED_SETTING_COUNT];
+
+	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
+		client_set[i] = set_by_connection_options(protected_settings[i]);
+
+	defining_settings = true;
+	PG_TRY();
+	{
+		define_each_setting();
+	}
+	PG_FINALLY();
+	{
+		defining_settings = false;
+	}
+	PG_END_TRY();
 
 	MarkGUCPrefixReserved("jcv_logout");
-	secret_record = jcv_find_setting(SECRET_SETTING);
-	jwks_record = jcv_find_setting(JWKS_SETTING);
 
 	for (size_t i = 0; i < PROTECTED_SETTING_COUNT; i++)
 	{
@@ -456,14 +467,16 @@ jwks_cache_insert(char *text, jcv_jwks *set)
 
 /*
  * The parsed set for text, parsing it when not cached. Returns false with
- * error filled when the set is invalid (nothing is cached then).
+ * error filled when the set is invalid, or with *symmetric set when it holds
+ * a symmetric key: neither is cached.
  */
 static bool
-jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size)
+jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size, bool *symmetric)
 {
 	jwks_cache_entry *entry = jwks_cache_lookup(text);
 	char	   *copy;
 
+	*symmetric = false;
 	if (entry != NULL)
 	{
 		*set = entry->set;
@@ -472,6 +485,13 @@ jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size)
 	*set = jcv_jwks_parse(text, error, error_size);
 	if (*set == NULL)
 		return false;
+	if (jcv_jwks_has_secret_key(*set))
+	{
+		jcv_jwks_free(*set);
+		*set = NULL;
+		*symmetric = true;
+		return false;
+	}
 	copy = strdup(text);
 	if (copy == NULL)
 	{
@@ -486,28 +506,28 @@ jwks_for_text(const char *text, jcv_jwks **set, char *error, size_t error_size)
 /*
  * Refuses an unusable set when it is set (SET, ALTER DATABASE/ROLE/SYSTEM,
  * a configuration reload), naming the bad key, and a set holding a
- * symmetric key headed for a catalog every role reads. The message never
- * repeats the value: an oct key in it is a secret.
+ * symmetric key (retire_secret_value). The message never repeats the
+ * value.
  */
 static bool
 check_jwks(char **newval, void **extra pg_attribute_unused(), GucSource source)
 {
 	char		error[JWKS_ERROR_SIZE];
 	jcv_jwks   *set;
+	bool		symmetric;
 
-	if (*newval == NULL || (*newval)[0] == '\0')
+	if (*newval == NULL || (*newval)[0] == '\0' || strcmp(*newval, RETIRED_VALUE) == 0)
 		return true;
 	if (strlen(*newval) > MAX_JWKS_BYTES)
 	{
 		GUC_check_errmsg("jcv_logout.jwks is larger than %d bytes", MAX_JWKS_BYTES);
 		return false;
 	}
-	if (jwks_for_text(*newval, &set, error, sizeof(error)))
-	{
-		if (jcv_jwks_has_secret_key(set) && from_readable_catalog(source))
-			return refuse_secret_in_catalog(JWKS_SETTING " with a symmetric key", source);
+	if (jwks_for_text(*newval, &set, error, sizeof(error), &symmetric))
 		return true;
-	}
+	if (symmetric)
+		return retire_secret_value(newval, source, SYMMETRIC_JWKS_REFUSAL, JWKS_FILE_HINT,
+								   &retired_jwks_logged);
 	GUC_check_errmsg("jcv_logout.jwks is not a usable JSON Web Key Set");
 	GUC_check_errdetail("%s.", error);
 	GUC_check_errhint("Use the public keys as Supabase Auth publishes them at /auth/v1/.well-known/jwks.json.");
@@ -521,27 +541,14 @@ assign_jwks(const char *newval pg_attribute_unused(), void *extra pg_attribute_u
 	current_jwks_valid = false;
 }
 
-/*
- * A secret setting that other backends may hold as a placeholder, readable
- * by every role there, is not used: one from the server configuration
- * (postgresql.conf, ALTER SYSTEM) or a catalog, unless the library was
- * loaded at server start. A superuser's own SET reaches no other backend.
- */
-static void
-refuse_if_placeholder_elsewhere(const struct config_generic *record, const char *what)
-{
-	if (!loaded_at_server_start && record->source < PGC_S_CLIENT)
-		jcv_raise(JCV_AUTH_STORE_FAILED,
-				  psprintf("%s is not used: jcv_logout is not in shared_preload_libraries", what),
-				  "Until the library is loaded, every role can read the setting. " USE_FILE_HINT,
-				  NULL);
-}
-
 static const jcv_jwks *
 configured_jwks(void)
 {
 	char		error[JWKS_ERROR_SIZE];
+	bool		symmetric;
 
+	if (jwks_text != NULL && strcmp(jwks_text, RETIRED_VALUE) == 0)
+		jcv_raise(JCV_AUTH_STORE_FAILED, SYMMETRIC_JWKS_REFUSAL, JWKS_FILE_HINT, NULL);
 	if (jwks_file_path != NULL && jwks_file_path[0] != '\0')
 	{
 		if (jwks_text != NULL && jwks_text[0] != '\0')
@@ -554,14 +561,11 @@ configured_jwks(void)
 	if (!current_jwks_valid)
 	{
 		/* Every value passed check_jwks; failing here means it stopped parsing. */
-		if (!jwks_for_text(jwks_text, &current_jwks, error, sizeof(error)))
+		if (!jwks_for_text(jwks_text, &current_jwks, error, sizeof(error), &symmetric))
 			jcv_raise(JCV_AUTH_STORE_FAILED, "jcv_logout.jwks is not a usable JSON Web Key Set",
-					  NULL, error);
+					  NULL, symmetric ? "It holds a symmetric key." : error);
 		current_jwks_valid = true;
-		current_jwks_has_secret = jcv_jwks_has_secret_key(current_jwks);
 	}
-	if (current_jwks_has_secret)
-		refuse_if_placeholder_elsewhere(jwks_record, JWKS_SETTING " with a symmetric key");
 	return current_jwks;
 }
 
@@ -596,19 +600,40 @@ key_file_unchanged(key_file *file)
 		st.st_ctim.tv_nsec == file->changed.tv_nsec;
 }
 
+/* Whether two fstat/stat results are the same version of the same file. */
+static bool
+same_file_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+		a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+		a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 /*
  * A key file's content (palloc'ed, NUL-terminated, *length bytes; the caller
  * wipes it), checked as PostgreSQL checks ssl_key_file: a regular file the
  * server's OS user owns, no larger than max_bytes, with none of the mode
  * bits in forbidden_mode. Records the identity of what it read.
+ *
+ * Nothing here waits on anyone: the open does not block (O_NONBLOCK: a FIFO
+ * or a device at the path is opened without waiting for a writer, then
+ * refused unread), every check is made on the open descriptor, never again
+ * on the path, so what is read is what was checked whatever is renamed or
+ * swapped meanwhile; and a file that changes while it is read (more bytes
+ * than its size said, or a different size or time afterwards) is refused,
+ * never half used. Symbolic links are followed, as for ssl_key_file
+ * (Kubernetes mounts its secrets through them): the checks apply to the
+ * file reached, and whoever may write a directory on the way could replace
+ * the file itself anyway.
  */
 static char *
 read_key_file(key_file *file, size_t max_bytes, mode_t forbidden_mode, size_t *length)
 {
 	char	   *content = palloc(max_bytes + 1);
 	struct stat st;
-	ssize_t		got = -1;
-	int			fd = open(*file->path, O_RDONLY | O_CLOEXEC);
+	struct stat after;
+	size_t		got = 0;
+	int			fd = open(*file->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		refuse_key_file(file, psprintf("cannot be read: %m"));
@@ -626,23 +651,37 @@ read_key_file(key_file *file, size_t max_bytes, mode_t forbidden_mode, size_t *l
 							: "is writable by group or others");
 		if ((size_t) st.st_size > max_bytes)
 			refuse_key_file(file, psprintf("is larger than %zu bytes", max_bytes));
-		got = read(fd, content, max_bytes + 1);
-		if (got < 0)
-			refuse_key_file(file, psprintf("cannot be read: %m"));
-		if ((size_t) got > max_bytes)
+		/* Up to one byte past the cap, which tells a file that grew. */
+		while (got <= max_bytes)
 		{
-			explicit_bzero(content, max_bytes + 1);
-			refuse_key_file(file, "grew while it was read");
+			ssize_t		n;
+
+			CHECK_FOR_INTERRUPTS();
+			n = read(fd, content + got, max_bytes + 1 - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				refuse_key_file(file, psprintf("cannot be read: %m"));
+			if (n == 0)
+				break;
+			got += (size_t) n;
 		}
+		if (fstat(fd, &after) != 0)
+			refuse_key_file(file, psprintf("cannot be read: %m"));
+		if (got != (size_t) st.st_size || !same_file_version(&st, &after))
+			refuse_key_file(file, "changed while it was read");
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		explicit_bzero(content, max_bytes + 1);
 		close(fd);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	close(fd);
 
 	content[got] = '\0';
-	*length = (size_t) got;
+	*length = got;
 	file->device = st.st_dev;
 	file->inode = st.st_ino;
 	file->size = st.st_size;
@@ -712,22 +751,23 @@ jwks_from_file(void)
 }
 
 /*
- * The HMAC key in force: the secret file when set; else jcv_logout.jwt_secret
- * (only when loaded at server start); else a trusted app.settings.jwt_secret.
+ * The HMAC key in force: the secret file when set, else a trusted
+ * app.settings.jwt_secret. A value left in the retired jcv_logout.jwt_secret
+ * (the marker check_retired_secret put there) fails every call until it is
+ * reset, whatever else is set: the secret still sits in a configuration file.
  * Rebuilt only when the secret changes.
  */
 static jcv_key *
 configured_secret(void)
 {
-	const char *secret = jwt_secret;
+	const char *secret;
 	size_t		secret_len;
 
+	if (jwt_secret != NULL && jwt_secret[0] != '\0')
+		jcv_raise(JCV_AUTH_STORE_FAILED, RETIRED_SECRET_REFUSAL, SECRET_FILE_HINT, NULL);
 	if (jwt_secret_file != NULL && jwt_secret_file[0] != '\0')
 		return secret_from_file();
-	if (secret != NULL && secret[0] != '\0')
-		refuse_if_placeholder_elsewhere(secret_record, SECRET_SETTING);
-	else
-		secret = trusted_supabase_secret();
+	secret = trusted_supabase_secret();
 	secret_len = secret ? strlen(secret) : 0;
 
 	if (secret_key != NULL &&

@@ -30,10 +30,11 @@ extern int	jcv_session_cache_size;	/* entries per backend, 0: none */
 extern void jcv_define_settings(void);
 
 /*
- * Fills the keyring from jcv_logout.jwks and the HS secret (the file
- * jcv_logout.jwt_secret_file, else jcv_logout.jwt_secret, else a trusted
- * app.settings.jwt_secret). The keys stay owned by this module.
- * Raises SUPABASE_ERROR when neither holds a key.
+ * Fills the keyring from jcv_logout.jwks (or jcv_logout.jwks_file) and the
+ * HS secret (the file jcv_logout.jwt_secret_file, else a trusted
+ * app.settings.jwt_secret). The keys stay owned by this module. Raises
+ * SUPABASE_ERROR when neither holds a key, and when a retired setting holds
+ * a secret (jcv_logout.jwt_secret, a symmetric key in jcv_logout.jwks).
  */
 extern void jcv_load_keyring(jcv_keyring *keys);
 

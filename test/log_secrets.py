@@ -12,8 +12,10 @@ parameter (psycopg 3 sends parameters apart from the statement, as PostgREST
 does) in every scope and both error forms, with log_min_messages and
 log_min_error_statement at debug5, verbose errors and log_statement = all
 with log_parameter_max_length = 0. Then the log written meanwhile is
-searched for every token, every signature and the secret. A last check
-shows why log_parameter_max_length matters: at its default (-1) PostgreSQL
+searched for every token, every signature, the secret and the symmetric
+key, also given as literals to the settings that refuse them
+(jcv_logout.jwt_secret, jcv_logout.jwks) and read from
+jcv_logout.jwks_file. A last check shows why log_parameter_max_length matters: at its default (-1) PostgreSQL
 itself logs bind parameters with log_statement = all. Set JCV_SERVER_LOG
 to the log file when not under test/virtualenv.sh.
 """
@@ -69,6 +71,27 @@ def exercise(conn, tokens):
     good = tokens[0]
     # no key configured (SUPABASE_ERROR), a failing delete (LOGOUT_ERROR)
     attempt(conn, "SELECT set_config('jcv_logout.jwt_secret_file', '', true), auth_logout(%s)", [good])
+    # secrets refused in settings, given as literals: the refusal (an ERROR)
+    # keeps each statement out of the log. log_statement, and debug messages
+    # with log_min_error_statement, would log them before they run
+    # (PostgreSQL's): those at their defaults here. ALTER SYSTEM refuses a
+    # transaction block.
+    for setting in ("log_statement", "log_min_messages", "log_min_error_statement"):
+        conn.execute("RESET " + setting)
+    for statement in ["SET jcv_logout.jwt_secret = '%s'" % SECRET,
+                      "SELECT set_config('jcv_logout.jwt_secret', '%s', false)" % SECRET,
+                      "SET jcv_logout.jwks = '%s'" % symmetric_set(conn).replace("'", "''")]:
+        attempt(conn, statement, [])
+    try:
+        conn.execute("ALTER SYSTEM SET jcv_logout.jwt_secret = '%s'" % SECRET)
+    except psycopg.Error:
+        pass
+    verbose_session(conn)
+    # a symmetric key where it belongs, jcv_logout.jwks_file (chmod 600)
+    conn.execute("SELECT jcv_test.write_secret_file(%s, 'jcv_log_jwks_oct', '600')", [symmetric_set(conn)])
+    for name in ("jwks_hs256_oct", "jwks_hs256_oct_no_kid", "expired"):
+        attempt(conn, "SELECT set_config('jcv_logout.jwks_file', 'jcv_log_jwks_oct', true),"
+                      " auth_logout(jcv_test.token(%s))", [name])
     try:
         with conn.transaction(force_rollback=True):
             conn.execute("CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql"
@@ -80,10 +103,21 @@ def exercise(conn, tokens):
         pass
 
 
-def leaks(text, tokens):
+def symmetric_set(conn):
+    """The test key set holding a symmetric key (kty oct) beside public keys."""
+    return conn.execute("SELECT jwks FROM jcv_test.key_sets WHERE name = 'all'").fetchone()[0]
+
+
+def symmetric_key(conn):
+    return next(key["k"] for key in json.loads(symmetric_set(conn))["keys"] if key["kty"] == "oct")
+
+
+def leaks(text, tokens, oct_key):
     found = []
     if SECRET in text:
         found.append("the secret")
+    if oct_key in text:
+        found.append("the symmetric key")
     for token in tokens:
         signature = token.rsplit(".", 1)[-1]
         if token in text or (len(signature) >= SHORTEST_SECRET_PART and signature in text):
@@ -105,7 +139,7 @@ def main():
         text = log_since(log, start)
         report("log_verbose_log_captured", probe in text and "auth_logout($1" in text,
                "%d bytes" % len(text))
-        found = leaks(text, tokens)
+        found = leaks(text, tokens, symmetric_key(conn))
         report("log_no_token_or_secret", not found, ", ".join(found[:5]))
 
         # PostgreSQL's own default logs bind parameters with log_statement = all

@@ -27,7 +27,7 @@ import mint_jwks
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# Supabase's local development secret; the tests set it as jcv_logout.jwt_secret.
+# Supabase's local development secret; the tests write it to jcv_logout.jwt_secret_file.
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
 OTHER_SECRET = "another-secret-that-signed-nothing-of-ours-0123456789"
 RSA_PRIVATE = (HERE / "keys" / "rsa2048_private.pem").read_text()

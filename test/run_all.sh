@@ -132,6 +132,11 @@ run_suite "session cache race" bash test/virtualenv.sh -o shared_preload_librari
 # restarts the server with the library preloaded and back). One line per case.
 run_suite "security review" bash test/virtualenv.sh /usr/bin/python3 test/security_review.py
 
+# The key files against a hostile file system (a FIFO, a directory, a
+# symbolic link swapped between calls, a file changed while it is read), on
+# a cluster of its own. One line per case.
+run_suite "key files" bash test/virtualenv.sh /usr/bin/python3 test/key_files.py
+
 # The pure token code alone: unit tests, Project Wycheproof's vectors (in
 # test/wycheproof/vectors/), then the fuzz targets for a bounded
 # time (FUZZ_SECONDS per target; fuzz/run.sh alone defaults to 60).

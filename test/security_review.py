@@ -142,6 +142,16 @@ def readable_settings(conn):
     return "\n".join(values)
 
 
+def statement_outcome(conn, statement, params=()):
+    """As outcome, outside a transaction block (ALTER SYSTEM refuses one);
+    pg_stat_activity keeps the statement as the backend's last."""
+    try:
+        conn.execute(statement, params)
+        return "ok"
+    except psycopg.Error as error:
+        return describe(error)
+
+
 def key_custody():
     log = server_log()
     # The README's route: the secret in a file, the library not preloaded.
@@ -151,49 +161,99 @@ def key_custody():
     with connect("review_plain", PASSWORD) as conn:
         report("file_route_logout_works", outcome(conn, "SELECT auth_logout(%s)",
                                                   [token(conn, "alice_s1")]) == "ok")
+    with connect() as conn:
+        files = conn.execute("SELECT name, setting FROM pg_file_settings").fetchall()
+        report("file_route_pg_file_settings_holds_no_secret",
+               ("jcv_logout.jwt_secret_file", "jcv_jwt_secret") in files
+               and not any(SECRET in (value or "") for _, value in files))
 
-    # jcv_logout.jwt_secret from ALTER SYSTEM, not preloaded: a placeholder
-    # any role reads in a backend that has not loaded the library, so unused
-    # (a reload logs the value: PostgreSQL's own line, why the file exists).
-    admin(["ALTER SYSTEM RESET jcv_logout.jwt_secret_file",
-           "ALTER SYSTEM SET jcv_logout.jwt_secret = '%s'" % SECRET])
-    reload_and_wait("jcv_logout.jwt_secret_file", "")
+    # The retired jcv_logout.jwt_secret by the placeholder route: a backend
+    # that has not loaded the library but holds a placeholder (any SET makes
+    # one) takes ALTER SYSTEM (PostgreSQL cannot check it), and after a reload every role reads the value in
+    # backends that have not loaded it, and the postmaster logs it
+    # (PostgreSQL's own lines: why secrets live in files). The extension
+    # never uses it, even beside the file: where it loads, the value is
+    # dropped (SHOW gives ********), every call is SUPABASE_ERROR naming
+    # jcv_logout.jwt_secret_file, and its log line holds no value.
     start = log.stat().st_size
-    with connect("review_plain", PASSWORD) as conn:
+    with connect() as conn:
+        conn.execute("SET jcv_logout.jwt_secret = ''")
+        conn.execute("ALTER SYSTEM SET jcv_logout.jwt_secret = '%s'" % SECRET)
+    reload_and_wait("jcv_logout.jwt_secret", SECRET)
+    with connect("review_monitor", PASSWORD) as conn:
         refused = outcome(conn, "SELECT auth_logout(%s)", [token(conn, "alice_s1")])
-    report("placeholder_secret_not_used", refused.startswith("PT503") and "shared_preload_libraries" in refused,
-           refused)
-    ours = [line for line in log_since(log, start).splitlines() if "is set but not used" in line]
-    report("placeholder_secret_logged_without_value", ours != [] and not any(SECRET in line for line in ours))
+        shown = conn.execute("SELECT current_setting('jcv_logout.jwt_secret', true)").fetchone()[0]
+    report("placeholder_secret_refused", refused.startswith("PT503")
+           and "jcv_logout.jwt_secret_file" in refused, refused)
+    report("placeholder_secret_dropped_where_loaded", shown == "********", shown)
+    lines = log_since(log, start).splitlines()
+    ours = [line for line in lines if "jcv_logout.jwt_secret is retired" in line]
+    dropped = [line for line in ours if "its value is not used" in line]
+    report("placeholder_secret_logged_once_without_value",
+           len(dropped) == 1 and not any(SECRET in line for line in ours), "%d lines" % len(dropped))
+    postgresql_lines = [line for line in lines if SECRET in line]
+    report("placeholder_secret_logged_only_by_postgresql_reload",
+           all("parameter \"jcv_logout.jwt_secret\" changed to" in line for line in postgresql_lines),
+           "%d lines" % len(postgresql_lines))
 
-    # Preloaded: the legacy setting is used, and shown to no role at all.
+    # Where the library is loaded, ALTER SYSTEM and SET refuse it, and their
+    # statements stay out of the log.
+    start = log.stat().st_size
+    with connect() as conn:
+        conn.execute("LOAD 'jcv_logout'")
+        refused = statement_outcome(conn, "ALTER SYSTEM SET jcv_logout.jwt_secret = 'system-%s'" % SECRET)
+        report("loaded_alter_system_secret_refused", refused.startswith("22023")
+               and "jcv_logout.jwt_secret_file" in refused, refused)
+        refused = outcome(conn, "SET jcv_logout.jwt_secret = 'session-%s'" % SECRET)
+        report("loaded_set_secret_refused", refused.startswith("22023"), refused)
+    report("loaded_refused_statements_not_logged", SECRET not in log_since(log, start))
+
+    # Preloaded, the server configured the old way: the postmaster drops the
+    # value at start and logs it once, without the value; every call is
+    # SUPABASE_ERROR naming the file setting; no role reads the secret.
     admin(["ALTER SYSTEM SET shared_preload_libraries = 'jcv_logout'"])
+    start = log.stat().st_size
     restart()
     with connect("review_monitor", PASSWORD) as conn:
         report("preloaded_monitor_reads_no_secret", SECRET not in readable_settings(conn))
+    with connect("review_plain", PASSWORD) as conn:
+        refused = outcome(conn, "SELECT auth_logout(%s)", [token(conn, "alice_s1")])
+        report("preloaded_retired_secret_refused", refused.startswith("PT503")
+               and "jcv_logout.jwt_secret_file" in refused, refused)
     with connect() as conn:
         shown = conn.execute("SHOW jcv_logout.jwt_secret").fetchone()[0]
-        report("preloaded_superuser_sees_mask", shown == "********", shown)
-        report("preloaded_secret_used", outcome(conn, "SELECT auth_logout(%s)",
-                                                [token(conn, "alice_s1")]) == "ok")
+        report("preloaded_superuser_sees_marker", shown == "********", shown)
         # A secret headed for a catalog: an ERROR, its statement not logged.
-        start = log.stat().st_size
         refused = outcome(conn, "ALTER DATABASE %s SET jcv_logout.jwt_secret = 'catalog-%s'"
                           % (DATABASE, SECRET))
-        report("catalog_secret_refused", refused.startswith("42501"), refused)
-        report("catalog_secret_statement_not_logged", "catalog-" + SECRET not in log_since(log, start))
+        report("catalog_secret_refused", refused.startswith("22023"), refused)
+    text = log_since(log, start)
+    dropped = [line for line in text.splitlines() if "its value is not used" in line]
+    report("preloaded_retired_secret_logged_once_without_value",
+           len(dropped) == 1 and SECRET not in text, "%d lines" % len(dropped))
 
     # Back to the file route: nothing secret in any log line from its start
-    # (restart, reload, first calls), nor a token written as a literal.
+    # (restart, reload, first calls), nor a token written as a literal, nor
+    # a token in pg_stat_activity (parameters, as PostgREST sends them).
     admin(["ALTER SYSTEM RESET jcv_logout.jwt_secret",
            "ALTER SYSTEM RESET shared_preload_libraries",
            "ALTER SYSTEM SET jcv_logout.jwt_secret_file = 'jcv_jwt_secret'"])
     start = log.stat().st_size
     restart()
     admin(["SELECT pg_reload_conf()"])
-    with connect("review_plain", PASSWORD) as conn:
-        outcome(conn, "SELECT auth_logout(%s)", [token(conn, "alice_s1")])
+    with connect("review_plain", PASSWORD) as conn, connect("review_monitor", PASSWORD) as monitor:
         expired = token(conn, "expired")
+        seen = []
+        for statement, params in [
+                ("SELECT auth_logout(%s)", [expired]),
+                ("SELECT set_config('request.method', 'POST', false), set_config('request.headers', %s, false),"
+                 " auth_logout()", [json.dumps({"authorization": "Bearer " + expired})])]:
+            statement_outcome(conn, statement, params)
+            seen += [row[0] or "" for row in monitor.execute(
+                "SELECT query FROM pg_stat_activity WHERE pid = %s", [conn.info.backend_pid]).fetchall()]
+        report("pg_stat_activity_shows_no_token",
+               len(seen) == 2 and all("auth_logout(" in query and expired.rsplit(".", 1)[1] not in query
+                                      for query in seen), " | ".join(seen))
         refused = outcome(conn, "SELECT auth_logout('%s')" % expired)
     text = log_since(log, start)
     leaked = [what for what, value in [("secret", SECRET), ("literal token", expired.rsplit(".", 1)[1])]

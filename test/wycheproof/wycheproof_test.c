@@ -128,10 +128,10 @@ static const listed_vector listed[] = {
 	{"json_web_signature_test.json", 372, "malformed access token", 0, LENIENT_HEADER_REASON},
 	{"json_web_signature_test.json", 373, "invalid access token signature", 0, LENIENT_PAYLOAD_REASON},
 	{"json_web_key_test.json", 1, ACCEPTED, 0,
-		"jcv_logout.jwks may hold oct keys beside public keys (the contract's key "
-		"types): the key's type, never the token, decides the algorithm (an HS "
-		"token meets only oct keys, an ES256 token only P-256 keys); the setting "
-		"is superuser-only and hidden"},
+		"jcv_logout.jwks_file may hold oct keys beside public keys (the contract's "
+		"key types; the jcv_logout.jwks setting refuses them): the key's type, "
+		"never the token, decides the algorithm (an HS token meets only oct keys, "
+		"an ES256 token only P-256 keys); the file is the server OS user's alone"},
 };
 
 #define LISTED_COUNT (sizeof(listed) / sizeof(listed[0]))
