@@ -45,7 +45,8 @@ REGRESS = setup verify_rules scopes errors session_check session_valid require_s
 # files, so the fixture is put into the database first and
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
-	purge_concurrency session_valid_between_statements session_cache_across_backends
+	purge_concurrency session_valid_between_statements session_cache_across_backends \
+	session_cache_trigger_disabled_under_reader session_valid_within_one_statement
 ISOLATION_OPTS = --use-existing
 # test/run_all.sh runs these again with the library in shared_preload_libraries:
 # the session cache, and every isolation spec with the cache at work.
