@@ -39,7 +39,7 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin upgrade
+REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin owner_code_settings upgrade
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and
