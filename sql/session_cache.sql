@@ -8,7 +8,7 @@
 -- FOR EACH ROW (tgtype 25), enabled ALWAYS
 SELECT tgname, tgtype, tgenabled, tgfoid::regproc
   FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
--- and the event trigger on the end of every DDL command, enabled ALWAYS
+-- and the event trigger at the end of ALTER TABLE and CREATE TRIGGER, enabled ALWAYS
 SELECT evtname, evtevent, evtenabled, evtfoid::regproc, evttags FROM pg_event_trigger;
 SHOW jcv_logout.session_cache;
 

@@ -49,7 +49,6 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -69,6 +68,7 @@
 #include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -432,11 +432,13 @@ sessions_table_locked_for_ddl(void)
 }
 
 /*
- * Event trigger ON ddl_command_end: DDL that locked auth.sessions may have
- * disabled the trigger above (DISABLE TRIGGER, CREATE OR REPLACE TRIGGER)
- * without locking the check out. Runs before any later statement of the
+ * Event trigger ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE
+ * TRIGGER'): if it locked auth.sessions, the statement may have disabled
+ * the trigger above (DISABLE TRIGGER, CREATE OR REPLACE TRIGGER) without
+ * locking the check out. Runs before any later statement of the
  * transaction, and before it commits. DDL on other tables counts for
- * nothing, whoever runs it.
+ * nothing, whoever runs it. (Other DDL that takes no lock waiting for the
+ * check cannot change which changes fire the trigger.)
  */
 Datum
 jcv_logout_table_altered(PG_FUNCTION_ARGS)
@@ -470,21 +472,47 @@ jcv_is_c_function(Oid function, const char *symbol)
 	return ours;
 }
 
-/* Our event trigger: on ddl_command_end for every command, our C function, enabled ALWAYS. */
+/*
+ * Our event trigger: on ddl_command_end, our C function, enabled ALWAYS,
+ * for ALTER TABLE and CREATE TRIGGER (or no tag filter at all): the DDL
+ * that can disable or replace the change trigger without locking the check
+ * out. The filter spares other DDL loading the library.
+ */
 bool
 jcv_session_cache_watches_alter_table(void)
 {
 	HeapTuple	tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(JCV_TABLE_ALTERED_TRIGGER));
 	Form_pg_event_trigger trigger;
-	bool		watches;
+	bool		watches = false;
 
 	if (!HeapTupleIsValid(tuple))
 		return false;
 	trigger = (Form_pg_event_trigger) GETSTRUCT(tuple);
-	watches = trigger->evtenabled == TRIGGER_FIRES_ALWAYS &&
+	if (trigger->evtenabled == TRIGGER_FIRES_ALWAYS &&
 		strcmp(NameStr(trigger->evtevent), "ddl_command_end") == 0 &&
-		heap_attisnull(tuple, Anum_pg_event_trigger_evttags, NULL) &&
-		jcv_is_c_function(trigger->evtfoid, JCV_TABLE_ALTERED_TRIGGER);
+		jcv_is_c_function(trigger->evtfoid, JCV_TABLE_ALTERED_TRIGGER))
+	{
+		bool		isnull;
+		Datum		tags = SysCacheGetAttr(EVENTTRIGGERNAME, tuple, Anum_pg_event_trigger_evttags, &isnull);
+
+		watches = isnull;
+		if (!isnull)
+		{
+			Datum	   *values;
+			int			count;
+			bool		alter_table = false;
+			bool		create_trigger = false;
+
+			deconstruct_array(DatumGetArrayTypeP(tags), TEXTOID, -1, false, TYPALIGN_INT,
+							  &values, NULL, &count);
+			for (int i = 0; i < count; i++)
+			{
+				alter_table |= pg_strcasecmp(TextDatumGetCString(values[i]), "ALTER TABLE") == 0;
+				create_trigger |= pg_strcasecmp(TextDatumGetCString(values[i]), "CREATE TRIGGER") == 0;
+			}
+			watches = alter_table && create_trigger;
+		}
+	}
 	ReleaseSysCache(tuple);
 	return watches;
 }

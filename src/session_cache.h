@@ -14,7 +14,7 @@
 
 /* The trigger on auth.sessions that announces changes; its C symbol too. */
 #define JCV_SESSION_CHANGE_TRIGGER "jcv_logout_session_changed"
-/* The event trigger on DDL that locks auth.sessions, its function and C symbol. */
+/* The event trigger on ALTER TABLE and CREATE TRIGGER, its function and C symbol. */
 #define JCV_TABLE_ALTERED_TRIGGER "jcv_logout_table_altered"
 
 /* The change counts a lookup whose answer may be kept was made after. */
@@ -56,7 +56,7 @@ extern void jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *
 /* Whether a function is the C function of that symbol (only a superuser makes one). */
 extern bool jcv_is_c_function(Oid function, const char *symbol);
 
-/* Whether jcv_logout_table_altered is in place: ddl_command_end, every command, ALWAYS. */
+/* Whether jcv_logout_table_altered is in place: ddl_command_end, ALTER TABLE and CREATE TRIGGER, ALWAYS. */
 extern bool jcv_session_cache_watches_alter_table(void);
 
 /* Forgets every session (the table or what the check knows of it changed). */
