@@ -125,9 +125,11 @@ same_snapshot(Snapshot snapshot)
 		snapshot->suboverflowed == last.suboverflowed &&
 		snapshot->takenDuringRecovery == last.taken_during_recovery &&
 		snapshot->curcid == last.command &&
-		memcmp(snapshot->xip, last.xids, snapshot->xcnt * sizeof(TransactionId)) == 0 &&
-		memcmp(snapshot->subxip, last.xids + snapshot->xcnt,
-			   snapshot->subxcnt * sizeof(TransactionId)) == 0;
+		(snapshot->xcnt == 0 ||
+		 memcmp(snapshot->xip, last.xids, snapshot->xcnt * sizeof(TransactionId)) == 0) &&
+		(snapshot->subxcnt <= 0 ||
+		 memcmp(snapshot->subxip, last.xids + snapshot->xcnt,
+				snapshot->subxcnt * sizeof(TransactionId)) == 0);
 }
 
 /* false when there is no memory for it: the answer is then not kept */
