@@ -42,14 +42,15 @@ SHLIB_LINK += -ljansson -lcrypto
 # Server headers as system headers: -Wextra then checks our code, not theirs.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin fidelity devices upgrade
+REGRESS = setup verify_rules scopes errors session_check session_valid require_session_hook jwks privileges admin fidelity devices owner_code_settings upgrade
 
 # Isolation specs (specs/*.spec) for concurrent logouts. A spec cannot load
 # files, so the fixture is put into the database first and
 # pg_isolation_regress uses it as it is (--use-existing).
 ISOLATION = logout_same_session logout_scopes_race logout_vs_refresh logout_timeouts \
 	purge_concurrency session_valid_between_statements session_cache_across_backends \
-	logout_device_locks logout_lock_order logout_scan_order
+	logout_device_locks logout_lock_order logout_scan_order \
+	session_cache_trigger_disabled_under_reader session_valid_within_one_statement
 ISOLATION_OPTS = --use-existing
 # test/run_all.sh runs these again with the library in shared_preload_libraries:
 # the session cache, and every isolation spec with the cache at work.

@@ -64,3 +64,16 @@ COMMENT ON TABLE jcv_logout_ended_sessions IS
 'Sessions a ban, soft delete or password change ended while another transaction held them: refused by every session check until auth_purge_sessions() deletes them';
 -- Kept by pg_dump: without it, a restored database would bring them back.
 SELECT pg_catalog.pg_extension_config_dump('jcv_logout_ended_sessions', '');
+-- The session cache's event trigger counts only ALTER TABLE and CREATE
+-- TRIGGER that locked auth.sessions (ShareUpdateExclusiveLock or stronger,
+-- held once the command has run: so on ddl_command_end), not every one of
+-- any table: any role could switch every backend's cache off with one held
+-- open (issue 26, docs/design.md).
+DROP EVENT TRIGGER jcv_logout_table_altered;
+CREATE EVENT TRIGGER jcv_logout_table_altered ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER')
+  EXECUTE FUNCTION jcv_logout_table_altered();
+ALTER EVENT TRIGGER jcv_logout_table_altered ENABLE ALWAYS;
+
+COMMENT ON FUNCTION jcv_logout_table_altered() IS
+'Event trigger on ALTER TABLE and CREATE TRIGGER: tells the session cache of every backend that the triggers of auth.sessions may change';

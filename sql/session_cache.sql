@@ -8,7 +8,7 @@
 -- FOR EACH ROW (tgtype 25), enabled ALWAYS
 SELECT tgname, tgtype, tgenabled, tgfoid::regproc
   FROM pg_trigger WHERE tgrelid = 'auth.sessions'::regclass AND NOT tgisinternal;
--- and the event trigger on ALTER TABLE and CREATE TRIGGER, enabled ALWAYS
+-- and the event trigger at the end of ALTER TABLE and CREATE TRIGGER, enabled ALWAYS
 SELECT evtname, evtevent, evtenabled, evtfoid::regproc, evttags FROM pg_event_trigger;
 SHOW jcv_logout.session_cache;
 
@@ -230,3 +230,73 @@ DELETE FROM misused;
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS before;
 TRUNCATE auth.sessions CASCADE;
 SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000010') AS after_truncate;
+
+-- Issue 26, finding 7 (docs/design.md): DDL counts as a change of the whole
+-- table only when it locked auth.sessions. Any role's ALTER TABLE of its
+-- own table, held open, leaves the cache at work for everyone...
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000014');
+CREATE ROLE jcv_tenant;
+CREATE SCHEMA jcv_tenant AUTHORIZATION jcv_tenant;
+SET ROLE jcv_tenant;
+CREATE TABLE jcv_tenant.notes (body text);
+CREATE TABLE jcv_tenant.sessions (id uuid);
+RESET ROLE;
+BEGIN;
+SET LOCAL ROLE jcv_tenant;
+ALTER TABLE jcv_tenant.notes ADD COLUMN author text;
+RESET ROLE;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+ROLLBACK;
+-- ... a table of its own named sessions too, found through search_path ...
+BEGIN;
+SET LOCAL ROLE jcv_tenant;
+SET LOCAL search_path = jcv_tenant, auth;
+ALTER TABLE sessions ADD COLUMN note text;
+CREATE TRIGGER noted AFTER DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+RESET search_path;
+RESET ROLE;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+ROLLBACK;
+-- ... while the same name resolving to auth.sessions counts
+BEGIN;
+SET LOCAL search_path = auth, jcv_tenant;
+ALTER TABLE sessions ALTER COLUMN user_agent SET STATISTICS 100;
+RESET search_path;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+ROLLBACK;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+
+-- Savepoints rolled back around cached checks (issue 26): a delete rolled
+-- back to a savepoint ends nothing, a session inserted and rolled back to a
+-- savepoint does not exist, and after the commit the first is kept again
+BEGIN;
+SAVEPOINT before_delete;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000014';
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000014') AS deleted_in_savepoint;
+ROLLBACK TO SAVEPOINT before_delete;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000014') AS delete_rolled_back;
+SAVEPOINT before_insert;
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000015');
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000015') AS inserted_in_savepoint;
+ROLLBACK TO SAVEPOINT before_insert;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000015') AS insert_rolled_back;
+COMMIT;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000015') AS never_committed;
+
+-- ALTER TABLE auth.sessions OWNER TO … while sessions are kept (issue 26):
+-- the new owner's delete is seen, and the cache works for the new owner
+SELECT jcv_test.new_session('cccccccc-0000-4000-8000-000000000016');
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000016') AS kept;
+GRANT USAGE ON SCHEMA auth TO jcv_tenant;
+ALTER TABLE auth.sessions OWNER TO jcv_tenant;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+SET ROLE jcv_tenant;
+DELETE FROM auth.sessions WHERE id = 'cccccccc-0000-4000-8000-000000000016';
+RESET ROLE;
+SELECT jcv_test.check('cccccccc-0000-4000-8000-000000000016') AS after_new_owner_delete;
+ALTER TABLE auth.sessions OWNER TO supabase_auth_admin;
+SELECT * FROM jcv_test.check_twice('cccccccc-0000-4000-8000-000000000014');
+REVOKE USAGE ON SCHEMA auth FROM jcv_tenant;
+DROP SCHEMA jcv_tenant CASCADE;
+DROP ROLE jcv_tenant;

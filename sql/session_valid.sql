@@ -86,3 +86,23 @@ ROLLBACK;
 DROP TABLE jcv_test.todos;
 REVOKE ALL ON SCHEMA jcv_test FROM jcv_policy_user;
 DROP ROLE jcv_policy_user;
+
+-- The answer is kept per snapshot and subtransaction (issue 26, finding 3;
+-- docs/design.md): a session inserted in a block that then fails is rolled
+-- back with it, and the same statement's next question, with the same
+-- claims and an identical snapshot, is answered again
+CREATE FUNCTION pg_temp.valid_around_rollback(OUT inside boolean, OUT after_rollback boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('request.jwt.claims', '{"sub": "11111111-1111-4111-8111-111111111111", "session_id": "eeeeeeee-0000-4000-8000-000000000026"}', true);
+  BEGIN
+    INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal)
+    VALUES ('eeeeeeee-0000-4000-8000-000000000026', '11111111-1111-4111-8111-111111111111', now(), now(), 'aal1');
+    inside := auth_session_valid();
+    RAISE SQLSTATE 'JT026';
+  EXCEPTION WHEN SQLSTATE 'JT026' THEN
+    after_rollback := auth_session_valid();
+  END;
+END
+$$;
+SELECT * FROM pg_temp.valid_around_rollback();

@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "storage/lock.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 
@@ -70,6 +71,17 @@ jcv_guc_free(void *value)
 	guc_free(value);
 #else
 	free(value);
+#endif
+}
+
+/* Whether this backend holds the lock in exactly that mode (17 added "or stronger"). */
+static inline bool
+jcv_lock_held_by_me(const LOCKTAG *tag, LOCKMODE mode)
+{
+#if PG_VERSION_NUM >= 170000
+	return LockHeldByMe(tag, mode, false);
+#else
+	return LockHeldByMe(tag, mode);
 #endif
 }
 

@@ -19,15 +19,21 @@
  *	  in that snapshot. It keeps the value of started with the session and
  *	  trusts the entry while started still holds it: a change committed before
  *	  a request's snapshot was taken bumped started before it committed, so
- *	  such a request never answers from a stale entry. What the trigger does
- *	  not see invalidates the relation (TRUNCATE, DDL, a disabled or dropped
- *	  trigger), which the check reads after locking the table: all entries go.
- *	  The relation's invalidation is sent after its commit is visible,
- *	  though, and only TRUNCATE and DROP lock out the check meanwhile; so
- *	  one more slot, for the whole table, counts transactions running ALTER
- *	  TABLE or CREATE TRIGGER (the event trigger jcv_logout_table_altered,
- *	  enabled ALWAYS): disabling or replacing the trigger and deleting in one
- *	  transaction is seen too.
+ *	  such a request never answers from a stale entry.
+ *
+ *	  What the trigger does not see changes the relation (TRUNCATE, DDL, a
+ *	  disabled or dropped trigger): its invalidation, which the check reads
+ *	  when it locks the table, drops all entries and tells the check whether
+ *	  the trigger is still in place. A backend that holds its lock from
+ *	  earlier in the transaction reads no invalidation, though, and only
+ *	  statements that lock the check out (TRUNCATE, DROP) cannot commit
+ *	  meanwhile. So one more slot, for the whole table, counts transactions
+ *	  whose DDL locked auth.sessions (the event trigger
+ *	  jcv_logout_table_altered on ddl_command_end, enabled ALWAYS); such a
+ *	  transaction finishes there only after its invalidation was sent, and a
+ *	  backend about to keep a session reads the invalidations first whenever
+ *	  the whole table's finished count moved since it last did. The count
+ *	  only moves forward: an entry kept before it moved is not trusted.
  *
  *	  Only a primary in READ COMMITTED outside parallel mode uses the cache (a
  *	  standby replays deletes without triggers; a transaction snapshot may
@@ -35,12 +41,17 @@
  *	  snapshot of its own), only with the library in shared_preload_libraries
  *	  (the counters), and PREPARE TRANSACTION of a change is refused (its
  *	  commit could come from another backend, or after a restart, with no
- *	  trigger).
+ *	  trigger). A transaction prepared before the server started (perhaps
+ *	  without the library, its trigger then doing nothing) and still holding
+ *	  a lock that a change of auth.sessions takes counts as in flight.
+ *
+ *	  docs/design.md gives the whole argument, case by case.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_event_trigger.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
@@ -53,15 +64,21 @@
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "session_cache.h"
 #include "settings.h"
 
@@ -91,6 +108,13 @@ static bits8 *pending_set = NULL;
 static uint32 *pending_slots = NULL;
 static int	pending_count = 0;
 static int	pending_capacity = 0;
+/* The whole table's change ended: finished once its invalidation is sent. */
+static bool table_finish_due = false;
+
+/* The whole table's finished count when this backend last read invalidations. */
+static uint64 table_changes_read = 0;
+/* auth.sessions as of the last check that no transaction prepared before start-up holds it */
+static Oid	no_recovered_prepared_change = InvalidOid;
 
 typedef struct cached_session
 {
@@ -165,7 +189,10 @@ attach_change_slots(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Ends this transaction's changes: committed (now visible) or aborted. */
+/*
+ * Ends this transaction's changes of sessions: committed (now visible) or
+ * aborted. The whole table's waits for finish_table_change.
+ */
 static void
 finish_changes(XactEvent event, void *arg pg_attribute_unused())
 {
@@ -175,14 +202,19 @@ finish_changes(XactEvent event, void *arg pg_attribute_unused())
 			if (pending_count > 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that deleted or shortened Supabase Auth sessions"),
+						 errmsg("cannot PREPARE a transaction that deleted or shortened Supabase Auth sessions or altered auth.sessions"),
 						 errdetail("Other backends' cached session checks learn of such a change only from the backend that commits it."),
 						 errhidestmt(true)));
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 			for (int i = 0; i < pending_count; i++)
-				pg_atomic_fetch_add_u64(&change_slots[pending_slots[i]].finished, 1);
+			{
+				if (pending_slots[i] == TABLE_SLOT)
+					table_finish_due = true;
+				else
+					pg_atomic_fetch_add_u64(&change_slots[pending_slots[i]].finished, 1);
+			}
 			pending_set = NULL;
 			pending_slots = NULL;
 			pending_count = 0;
@@ -190,6 +222,22 @@ finish_changes(XactEvent event, void *arg pg_attribute_unused())
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * The whole table's change ends after the transaction's invalidations were
+ * sent (AtEOXact_Inval runs before the locks are released), so a backend
+ * that reads the finished count, then the invalidations, sees the change.
+ */
+static void
+finish_table_change(ResourceReleasePhase phase, bool isCommit pg_attribute_unused(),
+					bool isTopLevel, void *arg pg_attribute_unused())
+{
+	if (phase == RESOURCE_RELEASE_AFTER_LOCKS && isTopLevel && table_finish_due)
+	{
+		pg_atomic_fetch_add_u64(&change_slots[TABLE_SLOT].finished, 1);
+		table_finish_due = false;
 	}
 }
 
@@ -203,6 +251,7 @@ jcv_session_cache_init(void)
 	prev_shmem_startup = shmem_startup_hook;
 	shmem_startup_hook = attach_change_slots;
 	RegisterXactCallback(finish_changes, NULL);
+	RegisterResourceReleaseCallback(finish_table_change, NULL);
 }
 
 /* Marks a slot as changing until this transaction ends. */
@@ -365,9 +414,38 @@ jcv_session_cache_announce(const pg_uuid_t *session_id)
 }
 
 /*
- * Event trigger ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'CREATE
- * TRIGGER'): both can disable the trigger above (DISABLE TRIGGER, CREATE
- * OR REPLACE TRIGGER) without locking the check out.
+ * Whether this transaction holds a lock on auth.sessions that DDL changing
+ * it takes: ShareUpdateExclusiveLock or stronger (ALTER TABLE … DISABLE
+ * TRIGGER and CREATE TRIGGER take ShareRowExclusiveLock). The lock, not the
+ * statement's text, says what the DDL resolved to: a name through
+ * search_path, ALL IN TABLESPACE, a parent recursing to its children.
+ */
+static bool
+sessions_table_locked_for_ddl(void)
+{
+	Oid			schema = get_namespace_oid("auth", true);
+	Oid			relid = OidIsValid(schema) ? get_relname_relid("sessions", schema) : InvalidOid;
+	LOCKTAG		tag;
+
+	if (!OidIsValid(relid))
+		return false;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (LOCKMODE mode = ShareUpdateExclusiveLock; mode <= AccessExclusiveLock; mode++)
+	{
+		if (jcv_lock_held_by_me(&tag, mode))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Event trigger ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE
+ * TRIGGER'): if it locked auth.sessions, the statement may have disabled
+ * the trigger above (DISABLE TRIGGER, CREATE OR REPLACE TRIGGER) without
+ * locking the check out. Runs before any later statement of the
+ * transaction, and before it commits. DDL on other tables counts for
+ * nothing, whoever runs it. (Other DDL that takes no lock waiting for the
+ * check cannot change which changes fire the trigger.)
  */
 Datum
 jcv_logout_table_altered(PG_FUNCTION_ARGS)
@@ -376,15 +454,12 @@ jcv_logout_table_altered(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s() must run as an event trigger", JCV_TABLE_ALTERED_TRIGGER)));
-	if (change_slots != NULL)
+	if (change_slots != NULL && sessions_table_locked_for_ddl())
 		begin_change(TABLE_SLOT);
 	PG_RETURN_VOID();
 }
 
-/*
- * Our event trigger: on ddl_command_start, our C function, enabled ALWAYS,
- * for ALTER TABLE and CREATE TRIGGER (or no tag filter at all).
- */
+/* Whether a function is the C function of that symbol (only a superuser makes one). */
 bool
 jcv_is_c_function(Oid function, const char *symbol)
 {
@@ -404,6 +479,12 @@ jcv_is_c_function(Oid function, const char *symbol)
 	return ours;
 }
 
+/*
+ * Our event trigger: on ddl_command_end, our C function, enabled ALWAYS,
+ * for ALTER TABLE and CREATE TRIGGER (or no tag filter at all): the DDL
+ * that can disable or replace the change trigger without locking the check
+ * out. The filter spares other DDL loading the library.
+ */
 bool
 jcv_session_cache_watches_alter_table(void)
 {
@@ -415,7 +496,7 @@ jcv_session_cache_watches_alter_table(void)
 		return false;
 	trigger = (Form_pg_event_trigger) GETSTRUCT(tuple);
 	if (trigger->evtenabled == TRIGGER_FIRES_ALWAYS &&
-		strcmp(NameStr(trigger->evtevent), "ddl_command_start") == 0 &&
+		strcmp(NameStr(trigger->evtevent), "ddl_command_end") == 0 &&
 		jcv_is_c_function(trigger->evtfoid, JCV_TABLE_ALTERED_TRIGGER))
 	{
 		bool		isnull;
@@ -530,8 +611,36 @@ jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
 	return true;
 }
 
+/*
+ * Whether a transaction prepared before this server started may still
+ * commit a change of the table: it holds a lock that conflicts with
+ * ShareLock (RowExclusiveLock and up: UPDATE, DELETE, TRUNCATE; recovered
+ * with the transaction). Transactions prepared since cannot hold such a
+ * change (finish_changes), and none is recovered once the server runs: the
+ * first check that finds none settles it for this backend.
+ */
+static bool
+recovered_prepared_change(Oid relid)
+{
+	LOCKTAG		tag;
+	VirtualTransactionId *holders;
+	int			count;
+	bool		found = false;
+
+	if (relid == no_recovered_prepared_change)
+		return false;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	holders = GetLockConflicts(&tag, ShareLock, &count);
+	for (int i = 0; i < count; i++)
+		found |= VirtualTransactionIdIsRecoveredPreparedXact(holders[i]);
+	pfree(holders);
+	if (!found)
+		no_recovered_prepared_change = relid;
+	return found;
+}
+
 bool
-jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ticket *ticket)
+jcv_session_cache_ticket(Oid relid, const pg_uuid_t *session_id, jcv_session_ticket *ticket)
 {
 	change_slot *slot = slot_of(session_hash(session_id));
 	change_slot *table = &change_slots[TABLE_SLOT];
@@ -544,7 +653,20 @@ jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ticket *ticket
 	ticket->table_started = pg_atomic_read_u64(&table->started);
 	/* the caller's snapshot must come after these reads */
 	pg_memory_barrier();
-	return ticket->started == finished && ticket->table_started == table_finished;
+	if (ticket->started != finished || ticket->table_started != table_finished)
+		return false;
+
+	/*
+	 * A change of the table ended since this backend last read invalidations
+	 * (its lock on the table may date from before): read them, so that the
+	 * caller's description of the table is current, or forgotten.
+	 */
+	if (table_finished != table_changes_read)
+	{
+		AcceptInvalidationMessages();
+		table_changes_read = table_finished;
+	}
+	return !recovered_prepared_change(relid);
 }
 
 void

@@ -41,11 +41,13 @@ extern bool jcv_session_cache_lookup(const pg_uuid_t *session_id, const pg_uuid_
 									 jcv_session_times *times);
 
 /*
- * Before a lookup whose answer may be kept: false when a change of this
- * session may be in flight. Otherwise *ticket is what jcv_session_cache_add
- * needs, and the lookup must use a snapshot taken after this call.
+ * Before a lookup in relid (auth.sessions, locked) whose answer may be kept:
+ * false when a change of this session may be in flight. Otherwise *ticket is
+ * what jcv_session_cache_add needs, and the lookup must use a snapshot taken
+ * after this call. It may read invalidations: the caller checks again that
+ * what it knows of the table still holds.
  */
-extern bool jcv_session_cache_ticket(const pg_uuid_t *session_id, jcv_session_ticket *ticket);
+extern bool jcv_session_cache_ticket(Oid relid, const pg_uuid_t *session_id, jcv_session_ticket *ticket);
 
 /* Keeps a session found alive through a snapshot taken after the ticket. */
 extern void jcv_session_cache_add(const pg_uuid_t *session_id, const pg_uuid_t *user_id,
@@ -61,7 +63,7 @@ extern void jcv_session_cache_announce(const pg_uuid_t *session_id);
 /* Whether a function is the C function of that symbol (only a superuser makes one). */
 extern bool jcv_is_c_function(Oid function, const char *symbol);
 
-/* Whether jcv_logout_table_altered is in place: ddl_command_start, ALTER TABLE and CREATE TRIGGER, ALWAYS. */
+/* Whether jcv_logout_table_altered is in place: ddl_command_end, ALTER TABLE and CREATE TRIGGER, ALWAYS. */
 extern bool jcv_session_cache_watches_alter_table(void);
 
 /* Forgets every session (the table or what the check knows of it changed). */

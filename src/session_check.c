@@ -316,8 +316,11 @@ look_up_session(Oid relid, const jcv_request_session *session, session_state *st
 		*state = SESSION_ACTIVE;
 		return;
 	}
-	/* An entry that has ended may be stale: a refresh moves its times on. */
-	keep = keep && jcv_session_cache_ticket(session_id, &ticket);
+	/*
+	 * An entry that has ended may be stale: a refresh moves its times on. The
+	 * ticket may read invalidations that make target out of date.
+	 */
+	keep = keep && jcv_session_cache_ticket(relid, session_id, &ticket) && target.valid;
 	snapshot = keep ? RegisterSnapshot(GetLatestSnapshot()) : GetActiveSnapshot();
 	rel = table_open(relid, NoLock);
 	probe_session(rel, session_id, user_id, snapshot, state, &times, &ours);

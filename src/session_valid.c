@@ -9,10 +9,14 @@
  * a SET clause (fmgr would pay for them on every row): it looks a session up
  * as the function's owner itself, and only when the answer is not known
  * yet. The answer is kept for one value of the claims within one snapshot
- * of one statement and transaction: Realtime changes the claims per
+ * of one statement and (sub)transaction: Realtime changes the claims per
  * subscriber inside a single statement, Storage switches to the service
  * role's claims and back inside a transaction, and a logout that commits is
- * seen by the next snapshot.
+ * seen by the next snapshot. A statement may take many snapshots (a DO
+ * block, a function looping over Realtime's subscribers), and the active
+ * snapshot is a copy, which carries no completion count: so the snapshot
+ * is known by what decides what it sees (xmin, xmax, the transactions in
+ * progress, the command id), compared in full.
  */
 #include "postgres.h"
 
@@ -37,9 +41,18 @@ typedef struct known_answer
 {
 	bool		known;
 	uint64		transaction;	/* ended_transactions when computed */
+	SubTransactionId subtransaction;
 	TimestampTz statement_start;
-	uint64		completed_transactions; /* the snapshot's, cluster-wide */
+	/* the snapshot */
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+	int32		subxcnt;
+	bool		suboverflowed;
+	bool		taken_during_recovery;
 	CommandId	command;
+	TransactionId *xids;		/* xip, then subxip; in TopMemoryContext */
+	Size		xids_space;		/* in TransactionIds */
 	bool		has_claims;
 	char	   *claims;			/* in TopMemoryContext */
 	Size		claims_space;
@@ -97,6 +110,59 @@ remember_claims(const char *claims)
 		last.claims_space = needed;
 	}
 	memcpy(last.claims, claims, needed);
+}
+
+/*
+ * Whether the snapshot sees what the one of the last answer saw: the same
+ * transactions finished and in progress, the same command of this one.
+ * (Own changes rolled back to a savepoint: the subtransaction differs.)
+ */
+static bool
+same_snapshot(Snapshot snapshot)
+{
+	return snapshot->xmin == last.xmin && snapshot->xmax == last.xmax &&
+		snapshot->xcnt == last.xcnt && snapshot->subxcnt == last.subxcnt &&
+		snapshot->suboverflowed == last.suboverflowed &&
+		snapshot->takenDuringRecovery == last.taken_during_recovery &&
+		snapshot->curcid == last.command &&
+		(snapshot->xcnt == 0 ||
+		 memcmp(snapshot->xip, last.xids, snapshot->xcnt * sizeof(TransactionId)) == 0) &&
+		(snapshot->subxcnt <= 0 ||
+		 memcmp(snapshot->subxip, last.xids + snapshot->xcnt,
+				snapshot->subxcnt * sizeof(TransactionId)) == 0);
+}
+
+/* false when there is no memory for it: the answer is then not kept */
+static bool
+remember_snapshot(Snapshot snapshot)
+{
+	Size		needed = (Size) snapshot->xcnt + (Size) snapshot->subxcnt;
+
+	if (needed > last.xids_space)
+	{
+		TransactionId *space = MemoryContextAllocExtended(TopMemoryContext,
+														  mul_size(needed, sizeof(TransactionId)),
+														  MCXT_ALLOC_NO_OOM);
+
+		if (space == NULL)
+			return false;
+		if (last.xids != NULL)
+			pfree(last.xids);
+		last.xids = space;
+		last.xids_space = needed;
+	}
+	last.xmin = snapshot->xmin;
+	last.xmax = snapshot->xmax;
+	last.xcnt = snapshot->xcnt;
+	last.subxcnt = snapshot->subxcnt;
+	last.suboverflowed = snapshot->suboverflowed;
+	last.taken_during_recovery = snapshot->takenDuringRecovery;
+	last.command = snapshot->curcid;
+	if (snapshot->xcnt > 0)
+		memcpy(last.xids, snapshot->xip, snapshot->xcnt * sizeof(TransactionId));
+	if (snapshot->subxcnt > 0)
+		memcpy(last.xids + snapshot->xcnt, snapshot->subxip, snapshot->subxcnt * sizeof(TransactionId));
+	return true;
 }
 
 /* The function's owner, looked up once per call site (fn_extra). */
@@ -159,17 +225,19 @@ auth_session_valid(PG_FUNCTION_ARGS)
 
 	snapshot = GetActiveSnapshot();
 	if (last.known && last.transaction == ended_transactions &&
+		last.subtransaction == GetCurrentSubTransactionId() &&
 		last.statement_start == GetCurrentStatementStartTimestamp() &&
-		last.completed_transactions == snapshot->snapXactCompletionCount &&
-		last.command == snapshot->curcid && same_claims(claims))
+		same_snapshot(snapshot) && same_claims(claims))
 		PG_RETURN_BOOL(last.valid);
 
 	last.known = false;
 	last.valid = compute_answer(fcinfo, claims);
+	/* computing it may have pushed and popped snapshots: the caller's is the key */
+	if (!remember_snapshot(snapshot))
+		PG_RETURN_BOOL(last.valid);
 	last.transaction = ended_transactions;
+	last.subtransaction = GetCurrentSubTransactionId();
 	last.statement_start = GetCurrentStatementStartTimestamp();
-	last.completed_transactions = snapshot->snapXactCompletionCount;
-	last.command = snapshot->curcid;
 	remember_claims(claims);
 	last.known = true;
 	PG_RETURN_BOOL(last.valid);

@@ -128,6 +128,12 @@ run_suite "services replay" bash test/virtualenv.sh /usr/bin/python3 test/servic
 # connections end their sessions every way, for RACE_SECONDS (20). One line per check.
 run_suite "session cache race" bash test/virtualenv.sh -o shared_preload_libraries=jcv_logout /usr/bin/python3 test/session_cache_race.py
 
+# The session cache's cases that need the whole cluster (docs/design.md): a
+# transaction prepared before the library was preloaded, committed after the
+# restart; deletes and TRUNCATE arriving by logical replication between two
+# databases. It restarts the server. One line per case.
+run_suite "session cache, cluster" bash test/virtualenv.sh /usr/bin/python3 test/session_cache_cluster.py
+
 # The outside security review's attacks, on a cluster of their own (it
 # restarts the server with the library preloaded and back). One line per case.
 run_suite "security review" bash test/virtualenv.sh /usr/bin/python3 test/security_review.py
