@@ -43,8 +43,11 @@ SELECT current_setting('request.jwt.claims')::json ->> 'role' AS claims_role,
        current_setting('search_path') AS search_path,
        current_setting('app.planted') AS planted;
 -- (the control: the same trigger, fired by the caller's own delete, keeps
--- what it set, as PostgreSQL does)
-DELETE FROM auth.sessions WHERE id = 'aaaaaaaa-0000-4000-8000-000000000002';
+-- what it set, as PostgreSQL does; a session of its own, whatever earlier
+-- tests left)
+INSERT INTO auth.sessions (id, user_id, created_at, updated_at)
+VALUES ('aaaaaaaa-0000-4000-8000-0000000000c0', '11111111-1111-4111-8111-111111111111', now(), now());
+DELETE FROM auth.sessions WHERE id = 'aaaaaaaa-0000-4000-8000-0000000000c0';
 SELECT current_setting('request.jwt.claims')::json ->> 'role' AS claims_role,
        current_setting('search_path') AS search_path,
        current_setting('app.planted') AS planted;
