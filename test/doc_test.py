@@ -20,6 +20,9 @@ A comment on the line before a block's fence changes that:
                                    (a block with placeholders such as a
                                    shortened token)
 A marker without its reason or text fails, as does an unknown one.
+
+First, one line for the links between these pages: every relative link
+names a file that exists and, after '#', a heading of that file.
 """
 import os
 import pathlib
@@ -72,6 +75,39 @@ def documents():
     yield ROOT / "README.md"
     if docs.is_dir():
         yield from sorted(docs.rglob("*.md"))
+
+
+def slug(heading):
+    """The anchor GitHub gives a heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors_of(path):
+    found, seen, in_fence = set(), {}, False
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+        heading = None if in_fence else re.match(r"^#{1,6} (.*)$", line)
+        if heading:
+            name = slug(heading.group(1))
+            found.add(name if name not in seen else f"{name}-{seen[name]}")
+            seen[name] = seen.get(name, 0) + 1
+    return found
+
+
+def broken_links():
+    broken = []
+    for path in [*documents(), ROOT / "CHANGELOG.md"]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text()):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            name, _, anchor = target.partition("#")
+            linked = (path.parent / name).resolve() if name else path
+            if not linked.exists():
+                broken.append(f"{path.relative_to(ROOT)}: {target}")
+            elif anchor and (linked.suffix != ".md" or anchor not in anchors_of(linked)):
+                broken.append(f"{path.relative_to(ROOT)}: {target}")
+    return broken
 
 
 def psql(*args, **kwargs):
@@ -146,10 +182,13 @@ def last_line(text):
 
 
 def main():
+    broken = broken_links()
+    failed = 1 if broken else 0
+    print("doc links between README.md, docs/ and CHANGELOG.md ... "
+          + (f"FAILED ({'; '.join(broken)})" if broken else "ok"))
     blocks = [b for path in documents() for b in blocks_of(path)]
     make_template()
     checkout = copy_of_repository()
-    failed = 0
     try:
         for block in blocks:
             kind, argument = block.marker or (None, None)
