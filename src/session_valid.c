@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "storage/shmem.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
