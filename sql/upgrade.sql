@@ -22,7 +22,12 @@ CREATE VIEW pg_temp.extension_members AS
 SELECT d.classid::regclass AS catalog,
        (pg_identify_object(d.classid, d.objid, d.objsubid)).identity AS member
   FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
- WHERE e.extname = 'jcv_logout' AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e';
+ WHERE e.extname = 'jcv_logout' AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   -- 17 records a table's row type and its array as members too: they come
+   -- with the table
+   AND NOT EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_type el ON el.oid = t.typelem
+                    WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                      AND (t.typrelid <> 0 OR el.typrelid <> 0));
 
 -- With Supabase's service_role present (its grants are part of the compare)
 CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
@@ -54,7 +59,9 @@ SELECT extversion FROM pg_extension WHERE extname = 'jcv_logout';
 SELECT * FROM pg_temp.extension_members ORDER BY member;
 -- the list of ended sessions: nobody but its owner (and superusers) may
 -- read or write it, and pg_dump keeps its rows
-SELECT c.relacl, c.relrowsecurity, c.oid = ANY (e.extconfig) AS dumped
+SELECT ARRAY(SELECT a.grantee::regrole FROM aclexplode(c.relacl) a
+              WHERE a.grantee <> c.relowner) AS granted_to_others,
+       c.relrowsecurity, c.oid = ANY (e.extconfig) AS dumped
   FROM pg_class c, pg_extension e
  WHERE c.relname = 'jcv_logout_ended_sessions' AND e.extname = 'jcv_logout';
 
