@@ -17,7 +17,6 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
@@ -80,13 +79,6 @@ static saved_statement lock_user_session = {
 	.sql = "SELECT id FROM auth.sessions WHERE id = $1 AND user_id = $2 FOR UPDATE",
 	.nargs = 2,
 	.argtypes = {UUIDOID, UUIDOID}
-};
-
-static saved_statement delete_locked_session = {
-	.table = "sessions",
-	.sql = "DELETE FROM auth.sessions WHERE id = $1",
-	.nargs = 1,
-	.argtypes = {UUIDOID}
 };
 
 /* The output columns of auth_sessions(), in its declared order. */
@@ -271,9 +263,7 @@ auth_logout_device(PG_FUNCTION_ARGS)
 			jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
 		jcv_raise(JCV_BAD_REQUEST, SESSION_NOT_FOUND, SESSION_NOT_FOUND_HINT, NULL);
 	}
-	run_statement(&delete_locked_session, args, false);
-	jcv_ended_sessions_forget(PointerGetDatum(construct_array(&args[0], 1, UUIDOID, UUID_LEN,
-															  false, TYPALIGN_CHAR)));
+	jcv_delete_one_session(args[0]);
 
 	if (jcv_audit)
 		jcv_audit_logout(&actor);

@@ -226,6 +226,12 @@ delete_sessions(saved_statement *stmt, Datum *args)
 		SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))));
 }
 
+void
+jcv_delete_one_session(Datum session_id)
+{
+	delete_sessions(&delete_session, &session_id);
+}
+
 Jsonb *
 logout_payload(void)
 {
@@ -265,7 +271,7 @@ auth_logout(PG_FUNCTION_ARGS)
 	switch (scope)
 	{
 		case SCOPE_LOCAL:
-			delete_sessions(&delete_session, &args[1]);
+			jcv_delete_one_session(args[1]);
 			break;
 		case SCOPE_OTHERS:
 			delete_sessions(&delete_other_sessions, args);

@@ -32,4 +32,11 @@ extern Jsonb *logout_payload(void);
  */
 extern saved_statement lock_one_session;
 
+/*
+ * Deletes session $1 (its refresh tokens and amr claims go by GoTrue's
+ * cascades) and unlists it from the ended sessions; the caller holds its
+ * lock. Inside an SPI connection.
+ */
+extern void jcv_delete_one_session(Datum session_id);
+
 #endif							/* JCV_LOGOUT_H */
