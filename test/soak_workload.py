@@ -217,8 +217,8 @@ class Client:
         if is_unauthorized(label):
             if expected_unauthorized:
                 self.count(kind, label + " (dead token)")
-            elif raced_check is not None and not raced_check():  # the session is gone
-                self.count(kind, label + " (session ended meanwhile)")
+            elif raced_check is not None and raced_check():
+                self.count(kind, label + " (session ended or user banned meanwhile)")
             else:
                 self.count(kind, label + " (session still there)", expected=False)
             return
@@ -248,9 +248,18 @@ class Client:
                 [str(uuid.UUID(int=self.rng.getrandbits(128)))]).fetchone()
         return row
 
-    def session_exists(self, session_id):
-        return lambda: self.conns["look"].execute(
-            "SELECT EXISTS (SELECT FROM auth.sessions WHERE id = %s)", [session_id]).fetchone()[0]
+    def session_refusable(self, session_id, ban_refuses=False):
+        """Whether a refusal of this session is right: the session is gone;
+        or a ban's trigger found it held by a refresh and listed it as ended
+        (jcv_logout_ended_sessions) instead of deleting it; or, for a logout
+        (Supabase Auth refuses a banned user's), its user is banned, counting
+        a ban that ran out in the moments since the refusal."""
+        return lambda: not self.conns["look"].execute(
+            "SELECT EXISTS (SELECT FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id"
+            " WHERE s.id = %s"
+            " AND NOT EXISTS (SELECT FROM public.jcv_logout_ended_sessions e WHERE e.session_id = s.id)"
+            " AND (NOT %s OR u.banned_until IS NULL OR u.banned_until < now() - interval '5 s'))",
+            [session_id, ban_refuses]).fetchone()[0]
 
     def token_to_use(self, kind, live):
         """(session, token, claims): a fresh token of a live session, or a dead
@@ -384,7 +393,7 @@ class Client:
                 self.keep_used((token, claims))
             return
         self.failed(kind, conn, error, expected_unauthorized=dead,
-                    raced_check=None if session is None else self.session_exists(session))
+                    raced_check=None if session is None else self.session_refusable(session, True))
 
     def op_session_active(self, kind):
         live = self.rng.random() < 0.5
@@ -403,7 +412,7 @@ class Client:
             return self.count(kind, error_label(error), expected=False)
         if active == live:
             self.count(kind, "%s as expected" % ("active" if live else "inactive"))
-        elif live and not self.session_exists(session)():
+        elif live and self.session_refusable(session)():
             self.count(kind, "inactive (session ended meanwhile)")
         else:
             self.count(kind, "active=%s for a %s token" % (active, "live" if live else "dead"),
@@ -420,7 +429,7 @@ class Client:
             self.count(kind, "200", expected=live, detail="a dead token got through")
             return
         self.failed(kind, self.conns["rest"], error, expected_unauthorized=not live,
-                    raced_check=None if session is None else self.session_exists(session))
+                    raced_check=None if session is None else self.session_refusable(session))
 
     def op_rls_read(self, kind):
         live = self.rng.random() < 0.5
@@ -448,7 +457,7 @@ class Client:
             return self.count(kind, error_label(error), expected=False)
         if rows == (1 if live else 0):
             self.count(kind, "%d row%s (%s)" % (rows, "" if rows == 1 else "s", "live" if live else "dead"))
-        elif live and rows == 0 and not self.session_exists(session)():
+        elif live and rows == 0 and self.session_refusable(session)():
             self.count(kind, "0 rows (session ended meanwhile)")
         else:
             self.count(kind, "%d rows for a %s token" % (rows, "live" if live else "dead"), expected=False)
