@@ -115,6 +115,27 @@ run_suite "pg_regress, library preloaded" regression_suite preloaded
 # A few iterations of every benchmark, so bench/ does not rot; no timing judged.
 run_suite "bench smoke" bash bench/run.sh --smoke
 
+# The benchmarks that are scripts of their own, each at its smallest scale:
+# ran to the end and printed its figures (not judged).
+bench_scripts_smoke() {
+  local name figure_pattern out
+  while IFS='|' read -r name figure_pattern; do
+    if out=$(eval "$name" </dev/null 2>&1) && grep -Eq "$figure_pattern" <<<"$out"; then
+      echo "$name ... ok"
+    else
+      tail -n 30 <<<"$out"
+      echo "$name ... FAILED"
+    fi
+  done <<'BENCHES'
+bash bench/run_verify.sh|^\| EdDSA \| [0-9.]+
+ROUNDS=5 bash bench/devices_listing.sh|median [0-9.]+ ms
+ROUNDS=5 bash bench/session_valid_policy.sh|AND \(select auth_session_valid\(\)\)` \| [0-9.]+
+SESSIONS=2000 bash bench/purge.sh|auth_purge_sessions_batched
+SESSIONS=2000 USERS=500 DURATION=1 ROUNDS=1 CLIENTS=1 bash bench/require_session.sh|require_session = on
+BENCHES
+}
+run_suite "bench scripts smoke" bench_scripts_smoke
+
 # PostgREST's requests replayed over the wire by a real client (psycopg 3),
 # on a cluster of its own: it creates Supabase's API roles, which would change
 # what the pg_regress suites see. One line per case.
