@@ -60,6 +60,26 @@ SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111
 SELECT jcv_test.ping();
 ROLLBACK;
 
+-- POST /rpc/auth_logout (request.path) from a session past its limits is
+-- let through: auth_logout ends it, as Supabase Auth's /logout does. A
+-- deleted or unknown session is refused there all the same.
+SELECT jcv_test.token('alice_s1') AS alice_token \gset
+BEGIN;
+SET LOCAL jcv_logout.idle_timeout = '1h';
+UPDATE auth.sessions SET refreshed_at = (now() - interval '2 hours') AT TIME ZONE 'UTC'
+ WHERE id = 'aaaaaaaa-0000-4000-8000-000000000001';
+SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-000000000001'))
+   AND set_config('request.path', '/rpc/auth_logout', true) IS NOT NULL AS idle_logout_request;
+SELECT auth_logout(:'alice_token', 'global') AS idle_signs_out_everywhere;
+RESET ROLE;
+SELECT count(*) AS alice_sessions_left FROM auth.sessions WHERE user_id = '11111111-1111-4111-8111-111111111111';
+ROLLBACK;
+BEGIN;
+SELECT jcv_test.begin_request(jcv_test.claims('11111111-1111-4111-8111-111111111111', 'aaaaaaaa-0000-4000-8000-0000000000ff'))
+   AND set_config('request.path', '/rpc/auth_logout', true) IS NOT NULL AS unknown_logout_request;
+SELECT jcv_test.ping();
+ROLLBACK;
+
 -- Requests without a session to check run: anonymous, service_role, no session_id
 BEGIN;
 SELECT jcv_test.begin_request('{"role":"anon"}') AS anon;

@@ -413,6 +413,20 @@ state_of_session(const jcv_request_session *session, bool allow_spi, session_sta
 	return true;
 }
 
+/*
+ * PostgREST's request for auth_logout. Supabase Auth's /logout ends a session
+ * past its limits (not_after, timebox, idle), so the check lets that request
+ * reach auth_logout for such a session: auth_logout verifies the token
+ * itself and can only end sessions. Deleted sessions are still refused.
+ */
+static bool
+is_logout_request(void)
+{
+	const char *path = GetConfigOption("request.path", true, false);
+
+	return path != NULL && strcmp(path, "/rpc/auth_logout") == 0;
+}
+
 bool
 jcv_require_claims_session(const char *claims_json, bool allow_spi)
 {
@@ -433,7 +447,8 @@ jcv_require_claims_session(const char *claims_json, bool allow_spi)
 			jcv_raise(JCV_UNAUTHORIZED, "session from access token does not exist", NULL, NULL);
 			break;
 		case SESSION_ENDED:
-			jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
+			if (!is_logout_request())
+				jcv_raise(JCV_UNAUTHORIZED, "session from access token has ended", NULL, NULL);
 			break;
 	}
 	return true;

@@ -602,10 +602,21 @@ def idle_timeout(cases, authenticator_password):
     cases.check("replay_idle_session_message",
                 r.json().get("message") == "session from access token has ended", repr(r))
     cases.expect("replay_recently_refreshed_200", api.rpc("ping", token=fresh_token), 200)
-    # the session check refuses the request before auth_logout runs (which,
-    # called from SQL, ends an idle session as Supabase Auth's /logout does)
-    cases.expect("replay_idle_session_logout_401", api.rpc("auth_logout", token=idle_token), 401,
+    # As Supabase Auth's /logout: the idle device may still sign out
+    # everywhere; the check lets that one request reach auth_logout
+    cases.expect("replay_idle_session_logout_200", api.rpc("auth_logout", token=idle_token), 200,
+                 body=LOGGED_OUT)
+    cases.check("replay_idle_session_logout_ended_both", session_count(user) == 0)
+    cases.expect("replay_idle_session_logout_other_device_401", api.rpc("ping", token=fresh_token), 401,
                  code="UNAUTHORIZED")
+    r = cases.expect("replay_idle_session_logout_again_401", api.rpc("auth_logout", token=idle_token), 401,
+                     code="UNAUTHORIZED")
+    cases.check("replay_idle_session_logout_again_message",
+                r.json().get("message") == "session from access token does not exist", repr(r))
+    # only the logout: the idle device's other calls stay refused
+    _, idle_token = sign_in(user, "hana@example.com", refreshed_ago="2 hours")
+    cases.expect("replay_idle_session_devices_401",
+                 api.rpc("auth_sessions", token=idle_token, returns_set=True), 401, code="UNAUTHORIZED")
     api.close()
     set_database_setting("jcv_logout.idle_timeout", None)
     api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET)
@@ -653,6 +664,9 @@ def require_session_setting(cases, authenticator_password):
     idle_api = PostgREST(conninfo("authenticator", authenticator_password), JWT_SECRET, pre_request=None)
     cases.expect("replay_setting_idle_session_401", idle_api.rpc("ping", token=idle_token), 401,
                  code="UNAUTHORIZED")
+    cases.expect("replay_setting_idle_session_logout_200",
+                 idle_api.rpc("auth_logout", {"scope": "local"}, token=idle_token), 200, body=LOGGED_OUT)
+    cases.check("replay_setting_idle_session_logout_ended_it", session_count(user) == 0)
     idle_api.close()
     set_database_setting("jcv_logout.idle_timeout", None)
     # The request's role may not switch the check off
