@@ -9,6 +9,7 @@ Tokens are minted here with PyJWT (never by the extension) and reach the
 functions as bind parameters or from a token table, never as SQL literals.
 """
 import argparse
+import base64
 import dataclasses
 import datetime
 import json
@@ -83,6 +84,10 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def connect(**kwargs):
     return psycopg.connect(autocommit=True, **kwargs)
 
@@ -155,8 +160,12 @@ class Bench:
     def enable_es256(self, conn, dbname):
         from cryptography.hazmat.primitives.asymmetric import ec
         self.es256_key = ec.generate_private_key(ec.SECP256R1())
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.es256_key.public_key()))
-        jwk.update({"kid": ES256_KID, "alg": "ES256", "use": "sig"})
+        # Coordinates at their full 32 bytes (RFC 7518 6.2.1.2), which jcv_logout
+        # requires: PyJWT 2.6's to_jwk drops leading zero bytes, 1 key in 128.
+        numbers = self.es256_key.public_key().public_numbers()
+        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(32, "big")),
+               "y": b64url(numbers.y.to_bytes(32, "big")),
+               "kid": ES256_KID, "alg": "ES256", "use": "sig"}
         conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.jwks = {}").format(
             sql.Identifier(dbname), sql.Literal(json.dumps({"keys": [jwk]}))))
         conn.execute("CREATE TABLE bench.tokens_es256 (LIKE bench.tokens INCLUDING ALL)")
