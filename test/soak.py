@@ -502,8 +502,11 @@ class Soak:
         time.sleep(max(0, at - time.time()))
         in_logout = self.backend_in_logout()
         log_offset = self.primary.log_size()
-        pids = self.primary.kill_all()
+        # Noted before the kill: kill_all returns once every process is gone,
+        # and a client that saw its connection drop meanwhile must still be
+        # judged against this crash's recovery, not the one before.
         killed_at = time.time()
+        pids = self.primary.kill_all()
         fault_log.append("t=%.1fs: SIGKILL to the postmaster and %d server processes%s"
                          % (killed_at - start, len(pids) - 1,
                             ", backend %d inside auth_logout" % in_logout if in_logout else ""))
