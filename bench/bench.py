@@ -9,7 +9,6 @@ Tokens are minted here with PyJWT (never by the extension) and reach the
 functions as bind parameters or from a token table, never as SQL literals.
 """
 import argparse
-import base64
 import dataclasses
 import datetime
 import json
@@ -28,6 +27,8 @@ import psycopg
 from psycopg import sql
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "test"))
+import mint_jwks  # noqa: E402  (the tests' key helpers)
 SECRET = "bench-secret-for-hs256-tokens-with-at-least-32-characters"
 ISSUER = "https://benchmarkproject.supabase.co/auth/v1"
 TOKEN_LIFETIME = 3600
@@ -82,10 +83,6 @@ JCV_LOADED = "auth_logout, library loaded before"
 
 def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def connect(**kwargs):
@@ -160,12 +157,9 @@ class Bench:
     def enable_es256(self, conn, dbname):
         from cryptography.hazmat.primitives.asymmetric import ec
         self.es256_key = ec.generate_private_key(ec.SECP256R1())
-        # Coordinates at their full 32 bytes (RFC 7518 6.2.1.2), which jcv_logout
-        # requires: PyJWT 2.6's to_jwk drops leading zero bytes, 1 key in 128.
-        numbers = self.es256_key.public_key().public_numbers()
-        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(32, "big")),
-               "y": b64url(numbers.y.to_bytes(32, "big")),
-               "kid": ES256_KID, "alg": "ES256", "use": "sig"}
+        # The tests' JWK writer: coordinates at their full 32 bytes, as jcv_logout
+        # requires (PyJWT 2.6's to_jwk drops leading zero bytes, 1 key in 128).
+        jwk = mint_jwks.ec_jwk(self.es256_key, ES256_KID, "P-256", 32, alg="ES256", use="sig")
         conn.execute(sql.SQL("ALTER DATABASE {} SET jcv_logout.jwks = {}").format(
             sql.Identifier(dbname), sql.Literal(json.dumps({"keys": [jwk]}))))
         conn.execute("CREATE TABLE bench.tokens_es256 (LIKE bench.tokens INCLUDING ALL)")
